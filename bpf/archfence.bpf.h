@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every archfence program shares: the maps (defined once, in
+ * maps.bpf.c, and declared extern everywhere else) and the small helpers that
+ * read the policy in force, tell what a process may do and emit events.
+ */
+#ifndef ARCHFENCE_BPF_H
+#define ARCHFENCE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "archfence.h"
+
+#define EACCES		13
+#define EPERM		1
+
+#define FMODE_READ	0x1
+#define FMODE_WRITE	0x2
+#define FMODE_EXEC	0x20
+#define O_TRUNC_FLAG	01000
+#define MAY_WRITE	0x2
+#define MAY_READ	0x4
+#define MAY_APPEND	0x8
+#define PROT_READ	0x1
+#define PROT_WRITE	0x2
+#define PROT_EXEC	0x4
+#define MAP_SHARED	0x01
+#define VM_SHARED	0x08
+#define S_IFMT		00170000
+#define S_IFDIR		0040000
+#define S_IFBLK		0060000
+#define S_IFREG		0100000
+
+#ifdef AF_DEFINE_MAPS
+#define AF_MAP
+#else
+#define AF_MAP extern
+#endif
+
+/* The generation in force; written by the controller only. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct af_state);
+} af_state SEC(".maps");
+
+/*
+ * Bumped by the programs whenever a rename or link changes the labels of a
+ * directory's subtree, so that every cached label is looked up again. Kept
+ * apart from af_state so that neither side overwrites the other's update.
+ */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} af_epoch SEC(".maps");
+
+/* Two policy slots: the one in force (gen & 1) and the one being written. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct af_policy);
+} af_policy SEC(".maps");
+
+/* The controller's record of each slot; the programs never read it. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct af_meta);
+} af_meta SEC(".maps");
+
+struct af_label_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct af_inode_key));
+	__uint(value_size, sizeof(struct af_label_val));
+};
+
+/* Labelled inodes of each slot: a new map per generation, swapped in whole. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct af_label_map);
+} af_labels SEC(".maps");
+
+/*
+ * Labels the programs derived themselves (a labelled file moved or linked
+ * out of its tree keeps its label). They outlive generations.
+ */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct af_inode_key);
+	__type(value, struct af_label_val);
+} af_derived SEC(".maps");
+
+/* The label of every inode looked at, stamped with generation and epoch. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct af_inode_cache);
+} af_icache SEC(".maps");
+
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} af_events SEC(".maps");
+
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AF_CNT_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} af_counters SEC(".maps");
+
+/* The policy in force and its label map, or NULL before the first apply. */
+struct af_ctx {
+	struct af_policy *pol;
+	void *labels;
+	__u32 gen;
+	__u32 epoch;
+};
+
+static __always_inline int af_ctx_get(struct af_ctx *c)
+{
+	__u32 zero = 0, slot;
+	struct af_state *st;
+	__u32 *ep;
+
+	st = bpf_map_lookup_elem(&af_state, &zero);
+	ep = bpf_map_lookup_elem(&af_epoch, &zero);
+	if (!st || !ep || !st->gen)
+		return -1;
+	/* Read the epoch first: a label computed now is stamped with it. */
+	c->epoch = *(volatile __u32 *)ep;
+	c->gen = st->gen;
+	slot = c->gen & 1;
+	c->pol = bpf_map_lookup_elem(&af_policy, &slot);
+	c->labels = bpf_map_lookup_elem(&af_labels, &slot);
+	if (!c->pol || !c->labels)
+		return -1;
+	return 0;
+}
+
+static __always_inline void af_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&af_counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/*
+ * A new event about the current process, or NULL when the ring buffer is
+ * full (then counted as lost, never dropped silently).
+ */
+static __always_inline struct af_event *af_event_new(const struct af_ctx *c, __u32 kind,
+						     __u32 op, __u32 action, __u32 labels)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct af_event *ev;
+	struct inode *exe;
+	__u64 id;
+
+	ev = bpf_ringbuf_reserve(&af_events, sizeof(*ev), 0);
+	if (!ev) {
+		af_count(AF_CNT_LOST);
+		return NULL;
+	}
+	id = bpf_get_current_pid_tgid();
+	ev->time_ns = bpf_ktime_get_ns();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->pid = (__u32)id;
+	ev->tgid = id >> 32;
+	ev->uid = (__u32)bpf_get_current_uid_gid();
+	ev->loginuid = BPF_CORE_READ(task, loginuid.val);
+	exe = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	ev->exe_dev = exe ? BPF_CORE_READ(exe, i_sb, s_dev) : 0;
+	ev->exe_ino = exe ? BPF_CORE_READ(exe, i_ino) : 0;
+	ev->kind = kind;
+	ev->op = op;
+	ev->action = action;
+	ev->labels = labels;
+	ev->count = 1;
+	ev->flags = 0;
+	ev->policy_gen = c->gen;
+	ev->dev = 0;
+	ev->ino = 0;
+	ev->dport = 0;
+	ev->family = 0;
+	__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->path_off = 0;
+	ev->path[0] = 0;
+	return ev;
+}
+
+/*
+ * The action for an access by the current process to data carrying labels,
+ * with the mode applied: in audit mode nothing is refused.
+ */
+static __always_inline __u32 af_action(const struct af_ctx *c, __u32 op, __u32 labels)
+{
+	__u32 action = AF_ALLOW;
+
+	if (op >= AF_OP_COUNT)
+		return AF_ALLOW;
+	if (labels & c->pol->deny[op])
+		action = AF_DENY;
+	else if (labels & c->pol->audit[op])
+		action = AF_AUDIT;
+	if (action == AF_DENY && c->pol->mode != AF_MODE_ENFORCE)
+		action = AF_AUDIT;
+	return action;
+}
+
+#endif /* ARCHFENCE_BPF_H */

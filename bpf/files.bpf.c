@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File enforcement: read and write on labelled files, however they are
+ * reached. A label sits on an inode (af_labels, af_derived) or on a directory
+ * and covers its subtree; the label of any inode is the union of its own and
+ * those of the directories above it, found by walking parent dentries once
+ * and cached in inode local storage stamped with the generation and epoch.
+ */
+#include "archfence.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+static __always_inline struct af_inode_key inode_key(struct inode *inode)
+{
+	struct af_inode_key k = {
+		.dev = inode->i_sb->s_dev,
+		.ino = inode->i_ino,
+	};
+	return k;
+}
+
+/* Labels an inode carries itself: from the policy or derived. */
+static __always_inline __u32 own_labels(const struct af_ctx *c, struct inode *inode)
+{
+	struct af_inode_key k = inode_key(inode);
+	struct af_label_val *v;
+	__u32 labels = 0;
+
+	v = bpf_map_lookup_elem(c->labels, &k);
+	if (v)
+		labels |= v->labels;
+	v = bpf_map_lookup_elem(&af_derived, &k);
+	if (v)
+		labels |= v->labels;
+	return labels;
+}
+
+static __always_inline bool cache_valid(const struct af_ctx *c, const struct af_inode_cache *ic)
+{
+	return ic && ic->gen == c->gen && ic->epoch == c->epoch;
+}
+
+struct walk {
+	const struct af_ctx *c;
+	struct dentry *d;	/* the level reached */
+	struct inode *first;	/* the parent directory */
+	__u32 above;		/* labels found above the starting inode */
+	__u32 done;		/* reached the root or a cached directory */
+};
+
+/* One level up: bpf_loop's callback, so that the walk is verified once. */
+static long walk_step(__u32 i, void *data)
+{
+	struct walk *w = data;
+	struct af_inode_cache *pc;
+	struct dentry *parent;
+	struct inode *pi;
+
+	if (!w->d)
+		goto done;
+	parent = w->d->d_parent;
+	if (!parent || parent == w->d)
+		goto done;
+	pi = parent->d_inode;
+	if (!pi)
+		goto done;
+	if (!w->first)
+		w->first = pi;
+	pc = bpf_inode_storage_get(&af_icache, pi, 0, 0);
+	if (cache_valid(w->c, pc)) {
+		w->above |= pc->labels;
+		goto done;
+	}
+	w->above |= own_labels(w->c, pi);
+	w->d = parent;
+	return 0;
+done:
+	w->done = 1;
+	return 1;
+}
+
+/*
+ * The labels of inode, reached through dentry (any of its names: a file with
+ * several names that is labelled anywhere has its own entry, see
+ * AF_LV_LINKED). Walks up to the file system root, or to the first directory
+ * whose label is cached, and caches the result for the inode and its parent.
+ */
+static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode,
+				     struct dentry *dentry, __u32 *flags)
+{
+	struct walk w = { .c = c, .d = dentry };
+	struct af_inode_cache *ic, *pc;
+	__u32 own;
+
+	ic = bpf_inode_storage_get(&af_icache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (cache_valid(c, ic))
+		return ic->labels;
+	own = own_labels(c, inode);
+	bpf_loop(AF_WALK_MAX, walk_step, &w, 0);
+	if (!w.done) {
+		/*
+		 * Deeper than we walk, with nothing cached on the way: the
+		 * object may sit under a labelled root, so fail closed.
+		 */
+		*flags |= AF_EVF_UNKNOWN;
+		return c->pol->rooted | own;
+	}
+	if (ic) {
+		ic->labels = own | w.above;
+		ic->gen = c->gen;
+		ic->epoch = c->epoch;
+	}
+	if (w.first) {
+		pc = bpf_inode_storage_get(&af_icache, w.first, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (pc && !cache_valid(c, pc)) {
+			pc->labels = w.above;
+			pc->gen = c->gen;
+			pc->epoch = c->epoch;
+		}
+	}
+	return own | w.above;
+}
+
+struct path_walk {
+	struct af_event *ev;
+	struct dentry *d;	/* untyped: only read with bpf_probe_read_kernel */
+	__u32 pos;		/* the path so far starts at ev->path[pos] */
+};
+
+/* Prepend one component; bpf_loop's callback. */
+static long path_step(__u32 i, void *data)
+{
+	struct path_walk *w = data;
+	struct dentry *d = w->d, *parent = BPF_CORE_READ(d, d_parent);
+	const unsigned char *name;
+	__u32 len;
+
+	if (!parent || parent == d)
+		return 1;
+	len = BPF_CORE_READ(d, d_name.len);
+	if (len + 1 > w->pos) {
+		w->ev->flags |= AF_EVF_TRUNC;
+		return 1;
+	}
+	name = BPF_CORE_READ(d, d_name.name);
+	w->pos -= len;
+	bpf_probe_read_kernel(&w->ev->path[w->pos & AF_PATH_CAP], len & AF_PATH_CAP, name);
+	w->pos -= 1;
+	w->ev->path[w->pos & AF_PATH_CAP] = '/';
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * The path of dentry from its file system's root, written backwards from the
+ * leaf so that a path too long for the event loses its top, not its name.
+ */
+static __always_inline void event_path(struct af_event *ev, struct dentry *dentry)
+{
+	struct path_walk w = { .ev = ev, .d = dentry, .pos = AF_PATH_CAP };
+
+	ev->flags |= AF_EVF_PATH_FS;
+	ev->path[AF_PATH_CAP] = 0;
+	bpf_loop(AF_PATH_DEPTH, path_step, &w, 0);
+	if (w.pos == AF_PATH_CAP) {
+		/* the root itself */
+		w.pos = AF_PATH_CAP - 1;
+		ev->path[AF_PATH_CAP - 1] = '/';
+	}
+	ev->path_off = w.pos;
+}
+
+/*
+ * The one decision for every file hook: what op on data with these labels
+ * gets for the current process, recorded when it is not a plain allow.
+ */
+static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 labels,
+				       __u32 flags, struct inode *inode, struct dentry *dentry)
+{
+	struct af_event *ev;
+	__u32 action;
+
+	if (!labels)
+		return 0;
+	action = af_action(c, op, labels);
+	af_count(AF_CNT_INDEX(op, action));
+	if (action == AF_ALLOW)
+		return 0;
+	ev = af_event_new(c, AF_EV_FILE, op, action, labels);
+	if (ev) {
+		struct af_inode_key k = inode_key(inode);
+
+		ev->dev = k.dev;
+		ev->ino = k.ino;
+		ev->flags |= flags;
+		if (dentry)
+			event_path(ev, dentry);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return action == AF_DENY ? -EACCES : 0;
+}
+
+/* An inode's labels and the decision for op on it, in one call. */
+static __always_inline int check_inode(const struct af_ctx *c, __u32 op, struct inode *inode,
+				       struct dentry *dentry)
+{
+	__u32 flags = 0, labels;
+
+	if (!inode)
+		return 0; /* a negative dentry holds no data */
+	labels = inode_labels(c, inode, dentry, &flags);
+	return decide_file(c, op, labels, flags, inode, dentry);
+}
+
+/*
+ * The labels of a file that another file system opened on a process's behalf
+ * (overlayfs gives its real file the overlay's path): the real inode's own
+ * name is found through its alias list, and walked with plain reads, since
+ * the verifier cannot type a pointer obtained that way. Only the real
+ * inode's result is cached.
+ */
+struct alias_walk {
+	const struct af_ctx *c;
+	struct dentry *d;	/* untyped: read with bpf_probe_read_kernel */
+	__u32 labels;
+	__u32 done;
+};
+
+static long alias_step(__u32 i, void *data)
+{
+	struct alias_walk *w = data;
+	struct dentry *d = w->d, *parent = BPF_CORE_READ(d, d_parent);
+	struct af_label_val *v;
+	struct af_inode_key k;
+	struct inode *pi;
+
+	if (!parent || parent == d)
+		goto done;
+	pi = BPF_CORE_READ(parent, d_inode);
+	if (!pi)
+		goto done;
+	k.dev = BPF_CORE_READ(pi, i_sb, s_dev);
+	k.ino = BPF_CORE_READ(pi, i_ino);
+	v = bpf_map_lookup_elem(w->c->labels, &k);
+	if (v)
+		w->labels |= v->labels;
+	v = bpf_map_lookup_elem(&af_derived, &k);
+	if (v)
+		w->labels |= v->labels;
+	w->d = parent;
+	return 0;
+done:
+	w->done = 1;
+	return 1;
+}
+
+static __noinline __u32 alias_labels(const struct af_ctx *c, struct inode *inode, __u32 *flags)
+{
+	struct alias_walk w = { .c = c };
+	struct af_inode_cache *ic;
+	void *first;
+
+	ic = bpf_inode_storage_get(&af_icache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (cache_valid(c, ic))
+		return ic->labels;
+	w.labels = own_labels(c, inode);
+	first = BPF_CORE_READ(inode, i_dentry.first);
+	if (first) {
+		w.d = first - bpf_core_field_offset(struct dentry, d_u.d_alias);
+		bpf_loop(AF_WALK_MAX, alias_step, &w, 0);
+	}
+	if (!w.done) {
+		/* No name, or deeper than we walk: fail closed. */
+		*flags |= AF_EVF_UNKNOWN;
+		return w.labels | c->pol->rooted;
+	}
+	if (ic) {
+		ic->labels = w.labels;
+		ic->gen = c->gen;
+		ic->epoch = c->epoch;
+	}
+	return w.labels;
+}
+
+static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct file *file)
+{
+	struct inode *inode = file->f_inode;
+	struct dentry *d = file->f_path.dentry;
+	__u32 flags = 0, labels;
+
+	if (!inode || !d)
+		return 0; /* no inode, no stored data */
+	if (d->d_inode == inode)
+		labels = inode_labels(c, inode, d, &flags);
+	else
+		labels = alias_labels(c, inode, &flags);
+	return decide_file(c, op, labels, flags, inode, d);
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(af_file_open, struct file *file, int ret)
+{
+	struct af_ctx c;
+	__u32 mode, flags;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet: nothing is labelled */
+	mode = file->f_mode;
+	flags = file->f_flags;
+	if (mode & (FMODE_READ | FMODE_EXEC)) {
+		ret = check_file(&c, AF_OP_READ, file);
+		if (ret)
+			return ret;
+	}
+	if ((mode & FMODE_WRITE) || (flags & O_TRUNC_FLAG))
+		ret = check_file(&c, AF_OP_WRITE, file);
+	return ret;
+}
+
+SEC("lsm/file_permission")
+int BPF_PROG(af_file_permission, struct file *file, int mask, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	if (mask & MAY_READ) {
+		ret = check_file(&c, AF_OP_READ, file);
+		if (ret)
+			return ret;
+	}
+	if (mask & (MAY_WRITE | MAY_APPEND))
+		ret = check_file(&c, AF_OP_WRITE, file);
+	return ret;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(af_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long mflags, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (!file)
+		return 0; /* anonymous memory */
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	if (prot & (PROT_READ | PROT_EXEC)) {
+		ret = check_file(&c, AF_OP_READ, file);
+		if (ret)
+			return ret;
+	}
+	if ((prot & PROT_WRITE) && (mflags & MAP_SHARED))
+		ret = check_file(&c, AF_OP_WRITE, file);
+	return ret;
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(af_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct file *file;
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	file = vma->vm_file;
+	if (!file)
+		return 0; /* anonymous memory */
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	if (prot & (PROT_READ | PROT_EXEC)) {
+		ret = check_file(&c, AF_OP_READ, file);
+		if (ret)
+			return ret;
+	}
+	if ((prot & PROT_WRITE) && (vma->vm_flags & VM_SHARED))
+		ret = check_file(&c, AF_OP_WRITE, file);
+	return ret;
+}
+
+/* chmod, chown, utimes, truncate. */
+SEC("lsm/inode_setattr")
+int BPF_PROG(af_inode_setattr, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+}
+
+SEC("lsm/inode_setxattr")
+int BPF_PROG(af_inode_setxattr, struct user_namespace *userns, struct dentry *dentry,
+	     const char *name, const void *value, size_t size, int xflags, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(af_inode_removexattr, struct user_namespace *userns, struct dentry *dentry,
+	     const char *name, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+}
+
+/* A directory's labels, as a write into it would carry them. */
+static __always_inline int check_dir_write(const struct af_ctx *c, struct inode *dir,
+					   struct dentry *child)
+{
+	struct dentry *d = child->d_parent;
+
+	return check_inode(c, AF_OP_WRITE, dir, d);
+}
+
+SEC("lsm/inode_unlink")
+int BPF_PROG(af_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	ret = check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+	if (ret)
+		return ret;
+	return check_dir_write(&c, dir, dentry);
+}
+
+SEC("lsm/inode_rmdir")
+int BPF_PROG(af_inode_rmdir, struct inode *dir, struct dentry *dentry, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	ret = check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+	if (ret)
+		return ret;
+	return check_dir_write(&c, dir, dentry);
+}
+
+SEC("lsm/inode_create")
+int BPF_PROG(af_inode_create, struct inode *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_dir_write(&c, dir, dentry);
+}
+
+SEC("lsm/inode_mkdir")
+int BPF_PROG(af_inode_mkdir, struct inode *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_dir_write(&c, dir, dentry);
+}
+
+SEC("lsm/inode_mknod")
+int BPF_PROG(af_inode_mknod, struct inode *dir, struct dentry *dentry, umode_t mode,
+	     dev_t dev, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_dir_write(&c, dir, dentry);
+}
+
+SEC("lsm/inode_symlink")
+int BPF_PROG(af_inode_symlink, struct inode *dir, struct dentry *dentry, const char *old_name,
+	     int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_dir_write(&c, dir, dentry);
+}
+
+/*
+ * Record that inode keeps labels wherever it goes next: a labelled file
+ * moved or linked out of its tree keeps them, one moved or linked into a
+ * labelled tree gains the tree's. A directory whose labels change this way
+ * changes its whole subtree: bump the epoch so that every cached label is
+ * looked up again.
+ */
+static __always_inline void carry_labels(struct af_ctx *c, struct inode *inode, __u32 labels,
+					 __u32 before)
+{
+	struct af_inode_key k = inode_key(inode);
+	struct af_label_val v = { .labels = labels, .flags = AF_LV_DERIVED };
+	struct af_inode_cache *ic;
+	struct af_label_val *old;
+	__u32 zero = 0, *ep;
+
+	if (!labels)
+		return;
+	ic = bpf_inode_storage_get(&af_icache, inode, 0, 0);
+	if (ic)
+		ic->labels |= labels;
+	old = bpf_map_lookup_elem(&af_derived, &k);
+	if (old && (old->labels | labels) == old->labels)
+		goto epoch;
+	if (old)
+		v.labels |= old->labels;
+	bpf_map_update_elem(&af_derived, &k, &v, BPF_ANY);
+epoch:
+	if (labels == before)
+		return;
+	if ((inode->i_mode & S_IFMT) != S_IFDIR)
+		return;
+	ep = bpf_map_lookup_elem(&af_epoch, &zero);
+	if (ep)
+		__sync_fetch_and_add(ep, 1);
+}
+
+/*
+ * A rename is a write on what moves, on the directory it leaves, on the
+ * directory it enters and on what it replaces. If allowed, what moves keeps
+ * its labels and gains those of its new directory.
+ */
+SEC("lsm/inode_rename")
+int BPF_PROG(af_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	__u32 flags = 0, moving, into;
+	struct inode *inode, *target;
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	inode = old_dentry->d_inode;
+	if (!inode)
+		return 0; /* nothing to move: the rename fails on its own */
+	moving = inode_labels(&c, inode, old_dentry, &flags);
+	ret = decide_file(&c, AF_OP_WRITE, moving, flags, inode, old_dentry);
+	if (ret)
+		return ret;
+	ret = check_dir_write(&c, old_dir, old_dentry);
+	if (ret)
+		return ret;
+	flags = 0;
+	into = inode_labels(&c, new_dir, new_dentry->d_parent, &flags);
+	ret = decide_file(&c, AF_OP_WRITE, into, flags, new_dir,
+			  new_dentry->d_parent);
+	if (ret)
+		return ret;
+	target = new_dentry->d_inode;
+	if (target) {
+		ret = check_inode(&c, AF_OP_WRITE, target, new_dentry);
+		if (ret)
+			return ret;
+	}
+	carry_labels(&c, inode, moving | into, moving);
+	return 0;
+}
+
+/* A link is a write on the file linked and on the directory it enters. */
+SEC("lsm/inode_link")
+int BPF_PROG(af_inode_link, struct dentry *old_dentry, struct inode *dir,
+	     struct dentry *new_dentry, int ret)
+{
+	__u32 flags = 0, labels, into;
+	struct inode *inode;
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	inode = old_dentry->d_inode;
+	if (!inode)
+		return 0; /* nothing to link: the link fails on its own */
+	labels = inode_labels(&c, inode, old_dentry, &flags);
+	ret = decide_file(&c, AF_OP_WRITE, labels, flags, inode, old_dentry);
+	if (ret)
+		return ret;
+	flags = 0;
+	into = inode_labels(&c, dir, new_dentry->d_parent, &flags);
+	ret = decide_file(&c, AF_OP_WRITE, into, flags, dir, new_dentry->d_parent);
+	if (ret)
+		return ret;
+	carry_labels(&c, inode, labels | into, labels);
+	return 0;
+}

@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The maps every program shares, defined once. */
+#define AF_DEFINE_MAPS
+#include "archfence.bpf.h"

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the kernel programs (bpf/) and the controller (user/) share: map keys
+ * and values, the event record, and the ids of labels, operations, actions and
+ * modes. Fixed-width types, fixed-size arrays and enums with explicit values
+ * only; the controller guards the layout with _Static_assert.
+ */
+#ifndef ARCHFENCE_H
+#define ARCHFENCE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define AF_MAX_LABELS		32	/* labels are bits of a __u32 mask */
+#define AF_LABEL_NAME_MAX	32
+#define AF_PATH_MAX		1024	/* size of an event's path buffer */
+#define AF_PATH_CAP		511	/* bytes of path it carries, at most */
+#define AF_PATH_DEPTH		64	/* path components it carries, at most */
+#define AF_COMM_LEN		16
+#define AF_WALK_MAX		4096	/* parent directories walked per lookup */
+
+/* Pins under the BPF file system. */
+#define AF_PIN_DIR		"/sys/fs/bpf/archfence"
+
+enum af_op {
+	AF_OP_READ	= 0,
+	AF_OP_WRITE	= 1,
+	AF_OP_SEND	= 2,
+	AF_OP_COUNT	= 3,
+};
+
+enum af_action {
+	AF_ALLOW	= 0,
+	AF_AUDIT	= 1,
+	AF_DENY		= 2,
+};
+
+enum af_mode {
+	AF_MODE_OFF	= 0,
+	AF_MODE_AUDIT	= 1,	/* every deny becomes an audit record */
+	AF_MODE_ENFORCE	= 2,
+};
+
+/* An inode, as the kernel names it. */
+struct af_inode_key {
+	__u64 dev;		/* super_block->s_dev, the kernel's encoding */
+	__u64 ino;		/* inode->i_ino */
+};
+
+/* Value of the label map. */
+struct af_label_val {
+	__u32 labels;		/* mask of label ids */
+	__u32 flags;		/* AF_LV_* */
+};
+
+#define AF_LV_ROOT	(1u << 0)	/* named in the policy */
+#define AF_LV_LINKED	(1u << 1)	/* a hard-linked file inside a labelled tree */
+#define AF_LV_DERIVED	(1u << 2)	/* added by the kernel: moved, linked or copied */
+
+/*
+ * The policy of one generation. deny[op] and audit[op] are masks of the
+ * labels whose action for op is deny or audit; the strictest action of an
+ * object's labels wins.
+ */
+struct af_policy {
+	__u32 mode;		/* enum af_mode */
+	__u32 gen;		/* generation number, never 0 once applied */
+	__u32 deny[AF_OP_COUNT];
+	__u32 audit[AF_OP_COUNT];
+	__u32 nlabels;		/* labels defined */
+	__u32 rooted;		/* labels that some path carries */
+};
+
+/* Global state, one entry: what the programs read first. */
+struct af_state {
+	__u32 gen;		/* generation in force; 0: no policy yet */
+	__u32 slot;		/* which of the two policy slots holds it */
+};
+
+/*
+ * What the controller records about each generation, for status and for
+ * turning label masks back into names (slot = gen & 1). The programs never
+ * read it.
+ */
+struct af_meta {
+	__u64 applied_ns;	/* CLOCK_REALTIME */
+	__u32 uid;		/* who applied it */
+	__u32 loginuid;
+	__u32 gen;
+	__u32 nroots;		/* labelled paths in the policy */
+	__u32 nlinked;		/* hard-linked files and mount roots found under them */
+	__u32 ntrusted;
+	__u32 ncloud;
+	__u32 flags;		/* AF_META_* */
+	__u8 sha256[32];
+	char file[256];
+	char labels[AF_MAX_LABELS][AF_LABEL_NAME_MAX];
+};
+
+#define AF_META_LOCK	(1u << 0)	/* the policy asks for locked mode */
+#define AF_META_SENDALL	(1u << 1)	/* send rules cover every non-loopback destination */
+
+/* Per-inode cache in inode local storage. */
+struct af_inode_cache {
+	__u32 gen;		/* policy generation it was computed for */
+	__u32 epoch;		/* tree epoch it was computed in */
+	__u32 labels;
+	__u32 flags;
+};
+
+/* Event kinds. */
+enum af_event_kind {
+	AF_EV_FILE	= 1,
+	AF_EV_SEND	= 2,
+};
+
+/* Event flags. */
+#define AF_EVF_PATH_FS	(1u << 0)	/* path is relative to its file system's root */
+#define AF_EVF_TRUNC	(1u << 1)	/* path was truncated */
+#define AF_EVF_UNKNOWN	(1u << 2)	/* label could not be established: failed closed */
+#define AF_EVF_TRUSTED	(1u << 3)	/* a trusted program's grant was in play */
+
+/* One audit or deny, as the ring buffer carries it. */
+struct af_event {
+	__u64 time_ns;		/* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 cgroup_id;	/* cgroup v2 id of the process */
+	__u64 dev;		/* the object */
+	__u64 ino;
+	__u64 exe_dev;		/* the process's executable */
+	__u64 exe_ino;
+	__u32 pid;		/* thread id */
+	__u32 tgid;		/* process id */
+	__u32 uid;
+	__u32 loginuid;
+	__u32 kind;		/* enum af_event_kind */
+	__u32 op;		/* enum af_op */
+	__u32 action;		/* enum af_action actually taken */
+	__u32 labels;		/* labels of the object */
+	__u32 count;		/* accesses this record stands for (coalesced) */
+	__u32 flags;		/* AF_EVF_* */
+	__u32 policy_gen;
+	__u32 path_off;		/* the path is path[path_off..], NUL-terminated */
+	__u16 dport;		/* sends: destination port, host order */
+	__u16 family;		/* sends: AF_INET or AF_INET6 */
+	__u8 daddr[16];		/* sends: IPv4 in the first 4 bytes, or IPv6 */
+	__u32 pad;
+	char comm[AF_COMM_LEN];
+	char path[AF_PATH_MAX];
+};
+
+/* Counters, per CPU, indexed [op][action]. */
+#define AF_CNT_INDEX(op, action)	((op) * 3 + (action))
+#define AF_CNT_LOST		(AF_OP_COUNT * 3)	/* events the ring buffer could not take */
+#define AF_CNT_NR		(AF_CNT_LOST + 1)
+
+#endif /* ARCHFENCE_H */

@@ -1,0 +1,54 @@
+# Shared by the end-to-end suites. Each suite works in its own directory under
+# /srv/af-test and applies its own policies; every enforcement check pairs a
+# refused attempt with an allowed one and checks exit status and errno.
+# shellcheck shell=bash
+
+AF_TOP=${AF_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+AF="$AF_TOP/build/archfence"
+TRY="$AF_TOP/build/helpers/try"
+T=/srv/af-test/${BATS_TEST_FILENAME##*/}
+T=${T%.bats}
+
+# A policy file from stdin; prints nothing.
+policy() { # FILE
+	cat >"$1"
+}
+
+apply() { # FILE
+	run "$AF" apply "$1"
+	if [ "$status" -ne 0 ]; then
+		echo "archfence apply $1 failed ($status): $output" >&2
+		return 1
+	fi
+}
+
+# try OP ARGS... must be refused with EACCES.
+refused() {
+	run "$TRY" "$@"
+	if [ "$status" -ne 1 ] || [ "$output" != EACCES ]; then
+		echo "expected EACCES from: try $*" >&2
+		echo "got status $status, output: $output" >&2
+		return 1
+	fi
+}
+
+# try OP ARGS... must succeed.
+allowed() {
+	run "$TRY" "$@"
+	if [ "$status" -ne 0 ] || [ "$output" != ok ]; then
+		echo "expected success from: try $*" >&2
+		echo "got status $status, output: $output" >&2
+		return 1
+	fi
+}
+
+af_fresh_tree() {
+	"$AF" unload >/dev/null 2>&1 || true
+	rm -rf "$T"
+	mkdir -p "$T"
+}
+
+af_cleanup() {
+	"$AF" unload >/dev/null 2>&1 || true
+	rm -rf "$T"
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bats
+# The guest harness itself: each kernel boots, bpf is in the LSM list, exit
+# statuses pass through, and a guest without bpf is a failure.
+
+VM="$BATS_TEST_DIRNAME/vm/run"
+
+@test "the default 6.1 guest lists bpf among its LSMs" {
+	run "$VM" -q -- cat /sys/kernel/security/lsm
+	[ "$status" -eq 0 ]
+	[[ ",$output," == *",bpf,"* ]]
+}
+
+@test "a failing command's status passes through: false exits 1" {
+	run "$VM" -q -- false
+	[ "$status" -eq 1 ]
+}
+
+@test "exit status 7 passes through" {
+	run "$VM" -q -- sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+}
+
+@test "the 5.10 (bullseye) kernel boots and enables bpf" {
+	run "$VM" -q --kernel 5.10 -- sh -c 'uname -r; cat /sys/kernel/security/lsm'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == 5.10.* ]]
+	[[ "${lines[1]}" == *bpf* ]]
+}
+
+@test "the 6.12 (trixie) kernel boots" {
+	run "$VM" -q --kernel 6.12 -- uname -r
+	[ "$status" -eq 0 ]
+	[[ "$output" == 6.12.* ]]
+}
+
+@test "a guest booted without bpf in its LSM list fails the run with a reason" {
+	run "$VM" -q --append lsm=landlock,yama -- true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no bpf in its LSM list"* ]]
+}

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * try: attempt one file operation the way an attacker would, and say what
+ * happened. Prints "ok" and exits 0 on success, or prints the errno name
+ * (EACCES, ...) and exits 1. Used by the end-to-end tests, which pair every
+ * refused attempt with an allowed one.
+ *
+ *	try OP ARGS...       (try --help lists the operations)
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static int report(int ret)
+{
+	if (ret < 0) {
+		const char *name = strerrorname_np(errno);
+
+		printf("%s\n", name ? name : "EUNKNOWN");
+		return 1;
+	}
+	printf("ok\n");
+	return 0;
+}
+
+/* Fail with errno e unless ret is a success value. */
+#define CHECK(x)                       \
+	do {                           \
+		if ((x) < 0)           \
+			return -1;     \
+	} while (0)
+
+static int do_read(const char *path, int flags)
+{
+	char c;
+	int fd = open(path, flags);
+
+	CHECK(fd);
+	if (read(fd, &c, 1) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int do_write(const char *path, int flags)
+{
+	int fd = open(path, flags);
+
+	CHECK(fd);
+	if (write(fd, "x", 1) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int do_mmap(const char *path, int prot, int mflags)
+{
+	int fd = open(path, (prot & PROT_WRITE) ? O_RDWR : O_RDONLY);
+	volatile char *p;
+
+	CHECK(fd);
+	p = mmap(NULL, 4096, prot, mflags, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	(void)p[0];
+	munmap((void *)p, 4096);
+	return 0;
+}
+
+static int do_sendfile(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY), out;
+	ssize_t n;
+
+	CHECK(in);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (out < 0)
+		return -1;
+	n = sendfile(out, in, NULL, 4096);
+	close(in);
+	close(out);
+	return n < 0 ? -1 : 0;
+}
+
+static int do_splice(const char *src)
+{
+	int in = open(src, O_RDONLY), p[2];
+	ssize_t n;
+
+	CHECK(in);
+	CHECK(pipe(p));
+	n = splice(in, NULL, p[1], NULL, 4096, 0);
+	close(in);
+	close(p[0]);
+	close(p[1]);
+	return n < 0 ? -1 : 0;
+}
+
+static int do_copy_range(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY), out;
+	ssize_t n;
+
+	CHECK(in);
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (out < 0)
+		return -1;
+	n = copy_file_range(in, NULL, out, NULL, 4096, 0);
+	close(in);
+	close(out);
+	return n < 0 ? -1 : 0;
+}
+
+/* An io_uring read or write on an fd opened before (read: O_RDONLY). */
+static int uring_rw(int fd, bool write)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	char buf[16] = "x";
+	int ret;
+
+	ret = io_uring_queue_init(4, &ring, 0);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	sqe = io_uring_get_sqe(&ring);
+	if (write)
+		io_uring_prep_write(sqe, fd, buf, 1, 0);
+	else
+		io_uring_prep_read(sqe, fd, buf, sizeof(buf), 0);
+	io_uring_submit(&ring);
+	ret = io_uring_wait_cqe(&ring, &cqe);
+	if (ret == 0) {
+		ret = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open path (O_RDWR, or O_RDONLY if that fails) with no policy restriction
+ * yet, run cmd (which applies a policy), then read and write on the old fd.
+ */
+static int do_held(const char *path, const char *cmd)
+{
+	int fd = open(path, O_RDWR), r, w;
+	char c;
+
+	if (fd < 0)
+		fd = open(path, O_RDONLY);
+	CHECK(fd);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "try: '%s' failed\n", cmd);
+		exit(2);
+	}
+	r = pread(fd, &c, 1, 0) < 0 ? errno : 0;
+	w = pwrite(fd, "x", 1, 0) < 0 ? errno : 0;
+	printf("read=%s write=%s\n", r ? strerrorname_np(r) : "ok", w ? strerrorname_np(w) : "ok");
+	close(fd);
+	return (r || w) ? 1 : 0;
+}
+
+/* The same through io_uring, on an fd opened before cmd ran. */
+static int do_held_uring(const char *path, const char *cmd)
+{
+	int fd = open(path, O_RDWR), r, w;
+
+	CHECK(fd);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "try: '%s' failed\n", cmd);
+		exit(2);
+	}
+	r = uring_rw(fd, false) < 0 ? errno : 0;
+	w = uring_rw(fd, true) < 0 ? errno : 0;
+	printf("read=%s write=%s\n", r ? strerrorname_np(r) : "ok", w ? strerrorname_np(w) : "ok");
+	close(fd);
+	return (r || w) ? 1 : 0;
+}
+
+/* A mapping made before cmd ran, then a new one after: mmap is checked. */
+static int do_held_mmap(const char *path, const char *cmd, int mflags)
+{
+	int fd = open(path, O_RDONLY);
+	void *p;
+
+	CHECK(fd);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "try: '%s' failed\n", cmd);
+		exit(2);
+	}
+	p = mmap(NULL, 4096, PROT_READ, mflags, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	(void)((volatile char *)p)[0];
+	munmap(p, 4096);
+	return 0;
+}
+
+/* Receive an fd over a Unix socket from a child that opened path, then read. */
+static int do_scm_read(const char *path, const char *cmd)
+{
+	int sv[2], fd = -1;
+	char c = 0, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	pid_t pid;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	CHECK(pid);
+	if (pid == 0) {
+		int f = open(path, O_RDONLY);
+
+		if (f < 0)
+			_exit(3);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &f, sizeof(int));
+		_exit(sendmsg(sv[1], &msg, 0) < 0 ? 4 : 0);
+	}
+	if (recvmsg(sv[0], &msg, 0) <= 0) {
+		fprintf(stderr, "try: no fd received\n");
+		exit(2);
+	}
+	waitpid(pid, NULL, 0);
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS) {
+		fprintf(stderr, "try: no fd received\n");
+		exit(2);
+	}
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	if (system(cmd) != 0) {
+		fprintf(stderr, "try: '%s' failed\n", cmd);
+		exit(2);
+	}
+	if (read(fd, &c, 1) < 0)
+		return -1;
+	return 0;
+}
+
+/* O_PATH needs no permission; reopening it through /proc must be checked. */
+static int do_opath_reopen(const char *path)
+{
+	char proc[64];
+	int fd = open(path, O_PATH);
+
+	CHECK(fd);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return do_read(proc, O_RDONLY);
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: try OP ARGS...\n"
+		"  read PATH | open-read PATH | write PATH | append PATH | open-trunc PATH\n"
+		"  create PATH | mkdir PATH | rmdir PATH | unlink PATH | mknod PATH\n"
+		"  truncate PATH | ftruncate PATH | fallocate PATH\n"
+		"  rename OLD NEW | link OLD NEW | symlink TARGET NEW\n"
+		"  chmod PATH | chown PATH | utimes PATH\n"
+		"  setxattr PATH NAME VALUE | removexattr PATH NAME\n"
+		"  mmap-shared PATH | mmap-private PATH | mmap-write PATH\n"
+		"  sendfile SRC DST | splice SRC | copy-range SRC DST\n"
+		"  uring-read PATH | uring-write PATH | opath-reopen PATH\n"
+		"  held PATH CMD | held-uring PATH CMD | held-mmap PATH CMD | held-mmap-shared PATH CMD\n"
+		"  scm-read PATH CMD\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *op, *a, *b;
+	int fd;
+
+	if (argc < 3)
+		return usage();
+	op = argv[1];
+	a = argv[2];
+	b = argc > 3 ? argv[3] : NULL;
+	setvbuf(stdout, NULL, _IONBF, 0);
+
+	if (!strcmp(op, "read"))
+		return report(do_read(a, O_RDONLY));
+	if (!strcmp(op, "open-read")) {
+		fd = open(a, O_RDONLY);
+		return report(fd);
+	}
+	if (!strcmp(op, "write"))
+		return report(do_write(a, O_WRONLY));
+	if (!strcmp(op, "append"))
+		return report(do_write(a, O_WRONLY | O_APPEND));
+	if (!strcmp(op, "open-trunc"))
+		return report(open(a, O_WRONLY | O_TRUNC));
+	if (!strcmp(op, "create"))
+		return report(open(a, O_WRONLY | O_CREAT | O_EXCL, 0600));
+	if (!strcmp(op, "mkdir"))
+		return report(mkdir(a, 0700));
+	if (!strcmp(op, "rmdir"))
+		return report(rmdir(a));
+	if (!strcmp(op, "unlink"))
+		return report(unlink(a));
+	if (!strcmp(op, "mknod"))
+		return report(mknod(a, S_IFIFO | 0600, 0));
+	if (!strcmp(op, "truncate"))
+		return report(truncate(a, 1));
+	if (!strcmp(op, "ftruncate")) {
+		fd = open(a, O_WRONLY);
+		if (fd < 0)
+			return report(fd);
+		return report(ftruncate(fd, 1));
+	}
+	if (!strcmp(op, "fallocate")) {
+		fd = open(a, O_WRONLY);
+		if (fd < 0)
+			return report(fd);
+		return report(fallocate(fd, 0, 0, 65536));
+	}
+	if (!strcmp(op, "rename") && b)
+		return report(rename(a, b));
+	if (!strcmp(op, "link") && b)
+		return report(link(a, b));
+	if (!strcmp(op, "symlink") && b)
+		return report(symlink(a, b));
+	if (!strcmp(op, "chmod"))
+		return report(chmod(a, 0640));
+	if (!strcmp(op, "chown"))
+		return report(chown(a, 0, 0));
+	if (!strcmp(op, "utimes"))
+		return report(utimes(a, NULL));
+	if (!strcmp(op, "setxattr") && argc > 4)
+		return report(setxattr(a, b, argv[4], strlen(argv[4]), 0));
+	if (!strcmp(op, "removexattr") && b)
+		return report(removexattr(a, b));
+	if (!strcmp(op, "mmap-shared"))
+		return report(do_mmap(a, PROT_READ, MAP_SHARED));
+	if (!strcmp(op, "mmap-private"))
+		return report(do_mmap(a, PROT_READ, MAP_PRIVATE));
+	if (!strcmp(op, "mmap-write"))
+		return report(do_mmap(a, PROT_READ | PROT_WRITE, MAP_SHARED));
+	if (!strcmp(op, "sendfile") && b)
+		return report(do_sendfile(a, b));
+	if (!strcmp(op, "splice"))
+		return report(do_splice(a));
+	if (!strcmp(op, "copy-range") && b)
+		return report(do_copy_range(a, b));
+	if (!strcmp(op, "uring-read") || !strcmp(op, "uring-write")) {
+		bool w = !strcmp(op, "uring-write");
+
+		fd = open(a, w ? O_WRONLY : O_RDONLY);
+		if (fd < 0)
+			return report(fd);
+		return report(uring_rw(fd, w));
+	}
+	if (!strcmp(op, "opath-reopen"))
+		return report(do_opath_reopen(a));
+	if (!strcmp(op, "held") && b)
+		return do_held(a, b);
+	if (!strcmp(op, "held-uring") && b)
+		return do_held_uring(a, b);
+	if (!strcmp(op, "held-mmap") && b)
+		return report(do_held_mmap(a, b, MAP_PRIVATE));
+	if (!strcmp(op, "held-mmap-shared") && b)
+		return report(do_held_mmap(a, b, MAP_SHARED));
+	if (!strcmp(op, "scm-read") && b)
+		return report(do_scm_read(a, b));
+	return usage();
+}

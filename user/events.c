@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "events.h"
+#include "policy.h"
+
+_Static_assert(sizeof(struct af_event) == 1160, "struct af_event layout changed");
+_Static_assert(sizeof(struct af_inode_key) == 16, "struct af_inode_key layout changed");
+_Static_assert(sizeof(struct af_label_val) == 8, "struct af_label_val layout changed");
+_Static_assert(sizeof(struct af_policy) == 40, "struct af_policy layout changed");
+
+struct mount_ent {
+	__u64 kdev;		/* kernel encoding */
+	char *point;		/* where the file system's root is mounted */
+};
+
+struct event_decoder {
+	char names[AF_MAX_LABELS][AF_LABEL_NAME_MAX];
+	struct mount_ent *mounts;
+	size_t nmounts;
+};
+
+/* Undo the octal escapes of /proc/self/mountinfo (\040 for a space). */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 4;
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = 0;
+}
+
+/* For each file system, the shortest mount point of its root. */
+static void load_mounts(struct event_decoder *d)
+{
+	char *line = NULL, root[PATH_MAX], point[PATH_MAX];
+	unsigned maj, min;
+	size_t cap = 0, i;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "r");
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		struct mount_ent *m;
+		__u64 kdev;
+
+		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &maj, &min, root, point) != 4)
+			continue;
+		unescape(root);
+		unescape(point);
+		if (strcmp(root, "/"))
+			continue;
+		kdev = ((__u64)maj << 20) | min;
+		for (i = 0; i < d->nmounts; i++)
+			if (d->mounts[i].kdev == kdev)
+				break;
+		if (i < d->nmounts) {
+			if (strlen(point) < strlen(d->mounts[i].point)) {
+				free(d->mounts[i].point);
+				d->mounts[i].point = strdup(point);
+			}
+			continue;
+		}
+		m = realloc(d->mounts, (d->nmounts + 1) * sizeof(*m));
+		if (!m)
+			break;
+		d->mounts = m;
+		m[d->nmounts].kdev = kdev;
+		m[d->nmounts].point = strdup(point);
+		if (m[d->nmounts].point)
+			d->nmounts++;
+	}
+	free(line);
+	fclose(f);
+}
+
+struct event_decoder *event_decoder_new(void)
+{
+	struct event_decoder *d = calloc(1, sizeof(*d));
+
+	if (d)
+		load_mounts(d);
+	return d;
+}
+
+void event_decoder_set_labels(struct event_decoder *d,
+			      const char names[AF_MAX_LABELS][AF_LABEL_NAME_MAX])
+{
+	memcpy(d->names, names, sizeof(d->names));
+}
+
+void event_decoder_free(struct event_decoder *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->nmounts; i++)
+		free(d->mounts[i].point);
+	free(d->mounts);
+	free(d);
+}
+
+static void decode_labels(const struct event_decoder *d, __u32 mask, char *buf, size_t len)
+{
+	size_t o = 0;
+	unsigned i;
+
+	buf[0] = 0;
+	for (i = 0; i < AF_MAX_LABELS; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		if (d->names[i][0])
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", d->names[i]);
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%slabel%u", o ? "," : "", i);
+		if (o >= len)
+			break;
+	}
+}
+
+static void decode_path(const struct event_decoder *d, const struct af_event *ev, char *buf,
+			size_t len)
+{
+	const char *mnt = NULL, *trunc = (ev->flags & AF_EVF_TRUNC) ? "..." : "";
+	char path[AF_PATH_MAX + 1];
+	size_t i;
+
+	/* Never trust the kernel's offsets and terminators blindly. */
+	if (ev->path_off < AF_PATH_MAX)
+		memcpy(path, ev->path + ev->path_off, AF_PATH_MAX - ev->path_off);
+	path[AF_PATH_MAX - (ev->path_off < AF_PATH_MAX ? ev->path_off : AF_PATH_MAX)] = 0;
+
+	if (!(ev->flags & AF_EVF_PATH_FS)) {
+		snprintf(buf, len, "%s%.*s", trunc, (int)sizeof(path), path);
+		return;
+	}
+	if (ev->dev == ~0ull) {
+		/* a block device: its path is the node's name as opened */
+		snprintf(buf, len, "%.*s", (int)sizeof(path), path);
+		return;
+	}
+	for (i = 0; i < d->nmounts; i++)
+		if (d->mounts[i].kdev == ev->dev)
+			mnt = d->mounts[i].point;
+	if (!mnt)
+		snprintf(buf, len, "(device %llu:%llu)%s%.*s", (unsigned long long)(ev->dev >> 20),
+			 (unsigned long long)(ev->dev & 0xfffff), trunc, (int)sizeof(path), path);
+	else if (!strcmp(mnt, "/"))
+		snprintf(buf, len, "%s%.*s", trunc, (int)sizeof(path), path);
+	else if (!strcmp(path, "/"))
+		snprintf(buf, len, "%s", mnt);
+	else
+		snprintf(buf, len, "%s%s%.*s", mnt, trunc, (int)sizeof(path), path);
+}
+
+/* The executable, from /proc while the process lives and is the same one. */
+static void decode_exe(const struct af_event *ev, char *buf, size_t len)
+{
+	char link[64];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%u/exe", ev->tgid);
+	if (stat(link, &st) == 0 && af_kdev(st.st_dev) == ev->exe_dev && st.st_ino == ev->exe_ino) {
+		n = readlink(link, buf, len - 1);
+		if (n > 0) {
+			buf[n] = 0;
+			return;
+		}
+	}
+	if (ev->exe_ino)
+		snprintf(buf, len, "(inode %llu on %llu:%llu)", (unsigned long long)ev->exe_ino,
+			 (unsigned long long)(ev->exe_dev >> 20),
+			 (unsigned long long)(ev->exe_dev & 0xfffff));
+	else
+		snprintf(buf, len, "(kernel)");
+}
+
+/* The systemd unit of the process, from its cgroup, while it lives. */
+static void decode_unit(const struct af_event *ev, char *buf, size_t len)
+{
+	char path[64], *line = NULL, *slash;
+	size_t cap = 0;
+	FILE *f;
+
+	buf[0] = 0;
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", ev->tgid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		slash = strrchr(line, '/');
+		if (slash && (strstr(slash, ".service") || strstr(slash, ".scope")))
+			snprintf(buf, len, "%s", slash + 1);
+	}
+	free(line);
+	fclose(f);
+}
+
+static void decode_time(const struct af_event *ev, char *buf, size_t len)
+{
+	struct timespec mono, real;
+	struct tm tm;
+	time_t t;
+	__s64 ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ns = (__s64)real.tv_sec * 1000000000ll + real.tv_nsec -
+	     ((__s64)mono.tv_sec * 1000000000ll + mono.tv_nsec - (__s64)ev->time_ns);
+	t = (time_t)(ns / 1000000000ll);
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
+}
+
+void event_decode(struct event_decoder *d, const struct af_event *ev, struct event_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->ev = ev;
+	decode_time(ev, v->time, sizeof(v->time));
+	decode_labels(d, ev->labels, v->labels, sizeof(v->labels));
+	decode_path(d, ev, v->path, sizeof(v->path));
+	decode_exe(ev, v->exe, sizeof(v->exe));
+	decode_unit(ev, v->unit, sizeof(v->unit));
+	if (ev->kind == AF_EV_SEND && (ev->family == AF_INET || ev->family == AF_INET6)) {
+		char a[INET6_ADDRSTRLEN] = "?";
+
+		inet_ntop(ev->family, ev->daddr, a, sizeof(a));
+		snprintf(v->dest, sizeof(v->dest), ev->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+			 ev->dport);
+	}
+}
+
+static const char *verb(const struct af_event *ev)
+{
+	if (ev->action == AF_DENY)
+		return "refused";
+	return "allowed and audited";
+}
+
+void event_sentence(const struct event_view *v, char *buf, size_t len)
+{
+	const struct af_event *ev = v->ev;
+	char times[32] = "";
+
+	if (ev->count > 1)
+		snprintf(times, sizeof(times), " (%u times)", ev->count);
+	if (ev->kind == AF_EV_SEND)
+		snprintf(buf, len, "%s[%u] (uid %u, %s) was %s sending %s data to %s%s",
+			 ev->comm, ev->tgid, ev->uid, v->exe, verb(ev), v->labels, v->dest, times);
+	else
+		snprintf(buf, len, "%s[%u] (uid %u, %s) was %s %s %s file %s%s%s", ev->comm, ev->tgid,
+			 ev->uid, v->exe, verb(ev), ev->op == AF_OP_WRITE ? "changing" : "reading",
+			 v->labels, v->path, times,
+			 (ev->flags & AF_EVF_UNKNOWN) ? " (label unknown: failed closed)" : "");
+}
+
+void event_print_text(const struct event_view *v, FILE *f)
+{
+	char s[EV_PATH_LEN * 2 + 512];
+
+	event_sentence(v, s, sizeof(s));
+	fprintf(f, "%s %-5s %-5s %s\n", v->time, af_action_name(v->ev->action),
+		af_op_name(v->ev->op), s);
+}
+
+struct json_object *event_json(const struct event_view *v)
+{
+	const struct af_event *ev = v->ev;
+	struct json_object *o = json_object_new_object();
+	char s[EV_PATH_LEN * 2 + 512];
+
+	if (!o)
+		return NULL;
+	event_sentence(v, s, sizeof(s));
+	json_object_object_add(o, "time", json_object_new_string(v->time));
+	json_object_object_add(o, "action", json_object_new_string(af_action_name(ev->action)));
+	json_object_object_add(o, "op", json_object_new_string(af_op_name(ev->op)));
+	json_object_object_add(o, "labels", json_object_new_string(v->labels));
+	json_object_object_add(o, "pid", json_object_new_int64(ev->tgid));
+	json_object_object_add(o, "tid", json_object_new_int64(ev->pid));
+	json_object_object_add(o, "uid", json_object_new_int64(ev->uid));
+	json_object_object_add(o, "loginuid", json_object_new_int64(ev->loginuid));
+	json_object_object_add(o, "comm", json_object_new_string(ev->comm));
+	json_object_object_add(o, "exe", json_object_new_string(v->exe));
+	json_object_object_add(o, "unit", json_object_new_string(v->unit));
+	json_object_object_add(o, "cgroup_id", json_object_new_int64((int64_t)ev->cgroup_id));
+	json_object_object_add(o, "count", json_object_new_int64(ev->count));
+	json_object_object_add(o, "policy_generation", json_object_new_int64(ev->policy_gen));
+	if (ev->kind == AF_EV_SEND) {
+		json_object_object_add(o, "destination", json_object_new_string(v->dest));
+	} else {
+		char dev[32];
+
+		snprintf(dev, sizeof(dev), "%llu:%llu", (unsigned long long)(ev->dev >> 20),
+			 (unsigned long long)(ev->dev & 0xfffff));
+		json_object_object_add(o, "path", json_object_new_string(v->path));
+		json_object_object_add(o, "device", json_object_new_string(dev));
+		json_object_object_add(o, "inode", json_object_new_int64((int64_t)ev->ino));
+		json_object_object_add(o, "label_unknown",
+				       json_object_new_boolean(!!(ev->flags & AF_EVF_UNKNOWN)));
+	}
+	json_object_object_add(o, "message", json_object_new_string(s));
+	return o;
+}

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fts.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "generation.h"
+#include "log.h"
+#include "util.h"
+
+struct entries {
+	struct af_label_entry *v;
+	size_t n, cap;
+};
+
+static int entries_add(struct entries *e, __u64 dev, __u64 ino, __u32 labels, __u32 flags)
+{
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 256;
+		void *v = realloc(e->v, cap * sizeof(*e->v));
+
+		if (!v)
+			return -ENOMEM;
+		e->v = v;
+		e->cap = cap;
+	}
+	e->v[e->n].key.dev = dev;
+	e->v[e->n].key.ino = ino;
+	e->v[e->n].val.labels = labels;
+	e->v[e->n].val.flags = flags;
+	e->n++;
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct af_label_entry *x = a, *y = b;
+
+	if (x->key.dev != y->key.dev)
+		return x->key.dev < y->key.dev ? -1 : 1;
+	if (x->key.ino != y->key.ino)
+		return x->key.ino < y->key.ino ? -1 : 1;
+	return 0;
+}
+
+/* One entry per inode: labels and flags of duplicates combine. */
+static void entries_merge(struct entries *e)
+{
+	size_t i, o = 0;
+
+	if (!e->n)
+		return;
+	qsort(e->v, e->n, sizeof(*e->v), key_cmp);
+	for (i = 1; i < e->n; i++) {
+		if (!key_cmp(&e->v[o], &e->v[i])) {
+			e->v[o].val.labels |= e->v[i].val.labels;
+			e->v[o].val.flags |= e->v[i].val.flags;
+		} else {
+			e->v[++o] = e->v[i];
+		}
+	}
+	e->n = o + 1;
+}
+
+/*
+ * The block devices under a file system on device dev: the device itself,
+ * the whole disk of a partition, and what a device-mapper or md device is
+ * built on. Reading any of them raw reads the labelled files.
+ */
+static int add_block_devices(struct entries *e, dev_t dev, __u32 labels, int depth)
+{
+	char path[PATH_MAX], buf[64];
+	unsigned maj, min;
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+	int err;
+
+	if (depth > 8 || major(dev) == 0)
+		return 0; /* no block device behind it (tmpfs, overlay, ...) */
+	err = entries_add(e, AF_BLKDEV_KEY, af_kdev(dev), labels, AF_LV_ROOT);
+	if (err)
+		return err;
+	/* A partition's parent directory in sysfs is its disk. */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", major(dev), minor(dev));
+	f = fopen(path, "r");
+	if (f) {
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", major(dev), minor(dev));
+		if (access(path, F_OK) == 0 && fgets(buf, sizeof(buf), f) &&
+		    sscanf(buf, "%u:%u", &maj, &min) == 2) {
+			err = entries_add(e, AF_BLKDEV_KEY, af_kdev(makedev(maj, min)), labels, AF_LV_ROOT);
+			if (err) {
+				fclose(f);
+				return err;
+			}
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/slaves", major(dev), minor(dev));
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s/dev", path, de->d_name) >= (int)sizeof(sub))
+			continue;
+		f = fopen(sub, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &maj, &min) == 2)
+			err = add_block_devices(e, makedev(maj, min), labels, depth + 1);
+		fclose(f);
+		if (err)
+			break;
+	}
+	closedir(d);
+	return err;
+}
+
+/*
+ * Under a labelled directory, the inodes that the parent walk in the kernel
+ * could miss: files with several names (another name may lie outside the
+ * tree) and the roots of file systems mounted inside it.
+ */
+static int walk_tree(struct entries *e, const struct policy_path *pp, size_t *found)
+{
+	char *const roots[] = { pp->path, NULL };
+	FTSENT *ent;
+	FTS *fts;
+	int err = 0;
+
+	fts = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
+	if (!fts) {
+		err = -errno;
+		log_warn(err, "policy: cannot walk %s", pp->path);
+		return err;
+	}
+	while ((ent = fts_read(fts))) {
+		const struct stat *st = ent->fts_statp;
+		bool mount_root;
+
+		switch (ent->fts_info) {
+		case FTS_DP:
+			continue;
+		case FTS_DNR:
+		case FTS_ERR:
+		case FTS_NS:
+			/*
+			 * An unreadable corner of the tree is still labelled
+			 * through its parent; only its hard links could be
+			 * missed, so say so.
+			 */
+			log_warnx("policy: %s: %s (hard links in it are not labelled)",
+				  ent->fts_path, strerror(ent->fts_errno));
+			continue;
+		default:
+			break;
+		}
+		mount_root = ent->fts_level > 0 && ent->fts_parent &&
+			     ent->fts_parent->fts_statp &&
+			     st->st_dev != ent->fts_parent->fts_statp->st_dev;
+		if (mount_root || (!S_ISDIR(st->st_mode) && st->st_nlink > 1)) {
+			err = entries_add(e, af_kdev(st->st_dev), st->st_ino, pp->labels, AF_LV_LINKED);
+			if (err)
+				break;
+			(*found)++;
+		}
+		if (mount_root) {
+			err = add_block_devices(e, st->st_dev, pp->labels, 0);
+			if (err)
+				break;
+		}
+	}
+	fts_close(fts);
+	return err;
+}
+
+static void fill_policy(const struct policy *p, struct af_policy *pol)
+{
+	unsigned i, op;
+
+	memset(pol, 0, sizeof(*pol));
+	pol->mode = p->mode;
+	pol->nlabels = p->nlabels;
+	for (i = 0; i < p->nlabels; i++) {
+		for (op = 0; op < AF_OP_COUNT; op++) {
+			if (p->labels[i].action[op] == AF_DENY)
+				pol->deny[op] |= 1u << i;
+			else if (p->labels[i].action[op] == AF_AUDIT)
+				pol->audit[op] |= 1u << i;
+		}
+	}
+}
+
+static void fill_meta(const struct policy *p, struct af_meta *m)
+{
+	char real[PATH_MAX];
+	struct timespec ts;
+	unsigned i;
+	FILE *f;
+
+	memset(m, 0, sizeof(*m));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m->applied_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	m->uid = getuid();
+	m->loginuid = (__u32)-1;
+	f = fopen("/proc/self/loginuid", "r");
+	if (f) {
+		if (fscanf(f, "%u", &m->loginuid) != 1)
+			m->loginuid = (__u32)-1;
+		fclose(f);
+	}
+	m->ntrusted = (__u32)p->ntrusted;
+	m->ncloud = (__u32)p->ncloud;
+	if (p->lock)
+		m->flags |= AF_META_LOCK;
+	if (p->send_all)
+		m->flags |= AF_META_SENDALL;
+	memcpy(m->sha256, p->sha256, sizeof(m->sha256));
+	af_strlcpy(m->file, realpath(p->file, real) ? real : p->file, sizeof(m->file));
+	for (i = 0; i < p->nlabels && i < AF_MAX_LABELS; i++)
+		af_strlcpy(m->labels[i], p->labels[i].name, sizeof(m->labels[i]));
+}
+
+int generation_build(const struct policy *p, struct af_generation *g)
+{
+	struct entries e = { 0 };
+	size_t i, linked = 0;
+	int err = 0;
+
+	memset(g, 0, sizeof(*g));
+	fill_policy(p, &g->policy);
+	fill_meta(p, &g->meta);
+	for (i = 0; i < p->npaths; i++) {
+		const struct policy_path *pp = &p->paths[i];
+
+		g->policy.rooted |= pp->labels;
+		err = entries_add(&e, pp->dev, pp->ino, pp->labels, AF_LV_ROOT);
+		if (!err && pp->dir)
+			err = walk_tree(&e, pp, &linked);
+		if (!err) {
+			struct stat st;
+
+			if (stat(pp->path, &st) == 0)
+				err = add_block_devices(&e, st.st_dev, pp->labels, 0);
+		}
+		if (err)
+			goto fail;
+	}
+	entries_merge(&e);
+	g->entries = e.v;
+	g->nentries = e.n;
+	g->meta.nroots = (__u32)p->npaths;
+	g->meta.nlinked = (__u32)linked;
+	return 0;
+fail:
+	free(e.v);
+	if (err == -ENOMEM)
+		log_warnx("policy: out of memory building the label map");
+	return err;
+}
+
+void generation_free(struct af_generation *g)
+{
+	free(g->entries);
+	g->entries = NULL;
+	g->nentries = 0;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * From a validated policy to a complete map generation: label masks per
+ * operation, every labelled inode (the roots the policy names, hard-linked
+ * files and mounted file systems found under them, and the block devices
+ * holding them), and the record that status shows.
+ */
+#ifndef AF_GENERATION_H
+#define AF_GENERATION_H
+
+#include "kernel.h"
+#include "policy.h"
+
+/* Key of a block device in the label map: dev = AF_BLKDEV_KEY, ino = its dev_t. */
+#define AF_BLKDEV_KEY	(~0ull)
+
+/* Build g from p; walks every labelled directory. Returns 0 or -errno (logged). */
+int generation_build(const struct policy *p, struct af_generation *g);
+
+void generation_free(struct af_generation *g);
+
+#endif

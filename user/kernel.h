@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel side as the controller sees it: the programs, links and maps,
+ * pinned under AF_PIN_DIR so that enforcement outlives the controller.
+ */
+#ifndef AF_KERNEL_H
+#define AF_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "archfence.h"
+
+enum af_map_id {
+	AF_MAP_STATE,
+	AF_MAP_EPOCH,
+	AF_MAP_POLICY,
+	AF_MAP_META,
+	AF_MAP_LABELS,
+	AF_MAP_DERIVED,
+	AF_MAP_ICACHE,
+	AF_MAP_EVENTS,
+	AF_MAP_COUNTERS,
+	AF_MAP_NR,
+};
+
+struct af_kernel;
+
+/* One labelled inode of a generation. */
+struct af_label_entry {
+	struct af_inode_key key;
+	struct af_label_val val;
+};
+
+/* Everything a generation is made of, built in full before it is applied. */
+struct af_generation {
+	struct af_policy policy;
+	struct af_meta meta;
+	struct af_label_entry *entries;
+	size_t nentries;
+};
+
+/*
+ * Open the pinned state if there is one (*k set, returns 0), or report that
+ * there is none (-ENOENT). Any other error is logged.
+ */
+int kernel_open_pinned(struct af_kernel **k);
+
+/*
+ * Load the programs and create the maps, write generation g, attach the
+ * programs and pin everything: enforcement starts with g in force.
+ */
+int kernel_install(struct af_kernel **k, struct af_generation *g);
+
+/* Write g as the next generation and switch to it in one step. */
+int kernel_apply(struct af_kernel *k, struct af_generation *g);
+
+int kernel_map_fd(const struct af_kernel *k, enum af_map_id id);
+
+/* The state in force; gen 0 means no policy. */
+int kernel_state(const struct af_kernel *k, struct af_state *st, struct af_policy *pol,
+		 struct af_meta *meta);
+
+/* Counters summed over CPUs. */
+int kernel_counters(const struct af_kernel *k, __u64 out[AF_CNT_NR]);
+
+/* Number of program links found pinned; *expected: programs in this build. */
+int kernel_links(int *expected);
+
+void kernel_close(struct af_kernel *k);
+
+/* Detach everything and remove the pins. */
+int kernel_unload(void);
+
+/* Whether the running kernel can enforce, with a reason when not. */
+int kernel_probe(char *why, size_t len);
+
+#endif

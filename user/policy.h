@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The label policy: parsed from YAML (libyaml), validated as a whole, resolved
+ * against the file system. Nothing here touches the kernel: the result is a
+ * plain structure that apply turns into a map generation.
+ */
+#ifndef AF_POLICY_H
+#define AF_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "archfence.h"
+
+#define POLICY_DEFAULT_FILE	"/etc/archfence/policy.yaml"
+#define POLICY_MAX_BYTES	(4u << 20)	/* per file; larger is refused */
+#define POLICY_MAX_FILES	256		/* main file and includes */
+
+struct policy_label {
+	char name[AF_LABEL_NAME_MAX];	/* [a-z0-9][a-z0-9._-]*, at most 31 bytes */
+	uint8_t action[AF_OP_COUNT];	/* enum af_action per enum af_op */
+	const char *file;		/* where it was defined (NULL: built in) */
+	unsigned line;
+};
+
+struct policy_path {
+	char *path;		/* absolute, normalised: no //, /./, trailing / */
+	uint32_t labels;	/* mask of label ids (index into policy.labels) */
+	const char *file;	/* points into policy.files */
+	unsigned line;
+	uint64_t dev;		/* resolved: kernel encoding (MAJOR << 20 | MINOR) */
+	uint64_t ino;
+	bool dir;
+};
+
+struct policy_trusted {
+	char *name;		/* the key under "trusted" */
+	char *exe;		/* absolute, normalised */
+	char *unit;		/* systemd unit name, or NULL */
+	uint32_t allow[AF_OP_COUNT];	/* labels granted per operation */
+	const char *file;
+	unsigned line;
+	uint64_t dev;		/* resolved executable */
+	uint64_t ino;
+};
+
+struct policy_cidr {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t prefix;		/* 0..32 or 0..128 */
+	uint8_t addr[16];	/* network order; IPv4 in the first 4 bytes; host bits zero */
+	uint16_t port_min;	/* 0 and 0: every port */
+	uint16_t port_max;
+	const char *file;
+	unsigned line;
+};
+
+struct policy {
+	char *file;			/* the main file, as given */
+	uint8_t sha256[32];		/* over every file read, in order */
+	char sha256_hex[65];
+	enum af_mode mode;
+	bool lock;
+	bool send_all;			/* send rules cover every non-loopback destination */
+	struct policy_label labels[AF_MAX_LABELS];
+	unsigned nlabels;
+	struct policy_path *paths;
+	size_t npaths;
+	struct policy_trusted *trusted;
+	size_t ntrusted;
+	struct policy_cidr *cloud;
+	size_t ncloud;
+	char **files;			/* main file, then included files in the order read */
+	size_t nfiles;
+};
+
+struct policy_error {
+	char *file;		/* NULL when not about a file */
+	unsigned line;		/* 0 when not about a line */
+	char *msg;
+};
+
+struct policy_errors {
+	struct policy_error *v;
+	size_t n;
+};
+
+struct policy_opts {
+	/*
+	 * Paths that must not be labelled, nor lie under a labelled
+	 * directory: the controller's own binary, its configuration, its
+	 * pins. NULL-terminated; may be NULL.
+	 */
+	const char *const *protected_paths;
+	/* Skip the checks that need the file system (for the fuzzer). */
+	bool no_fs;
+};
+
+/*
+ * Parse and validate FILE and its includes. On success, *out is a new policy
+ * and 0 is returned. On any error, every problem found is appended to errs
+ * (as many as can be found, not just the first), *out is NULL and -EINVAL
+ * (or -ENOMEM) is returned.
+ */
+int policy_load(const char *file, const struct policy_opts *opts,
+		struct policy **out, struct policy_errors *errs);
+
+/* Same, from a buffer (the fuzzer and unit tests); name is used in errors. */
+int policy_load_buffer(const char *name, const char *buf, size_t len,
+		       const struct policy_opts *opts, struct policy **out,
+		       struct policy_errors *errs);
+
+void policy_free(struct policy *p);
+
+/* "file:line: message", one per line; returns the number printed. */
+size_t policy_errors_print(const struct policy_errors *errs, FILE *f);
+void policy_errors_clear(struct policy_errors *errs);
+
+/* Label id by name, or -1. */
+int policy_label_id(const struct policy *p, const char *name);
+
+/* "secret,sensitive" into buf; returns buf. */
+const char *policy_labels_str(const struct policy *p, uint32_t mask, char *buf, size_t len);
+
+const char *af_op_name(enum af_op op);
+const char *af_action_name(enum af_action a);
+const char *af_mode_name(enum af_mode m);
+
+/* st_dev as userspace sees it, in the kernel's encoding (MAJOR << 20 | MINOR). */
+uint64_t af_kdev(uint64_t st_dev);
+
+#endif

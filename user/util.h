@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small string helpers. */
+#ifndef AF_UTIL_H
+#define AF_UTIL_H
+
+#include <stddef.h>
+
+/* Copy src into dst of size len, always terminated; returns strlen(src). */
+size_t af_strlcpy(char *dst, const char *src, size_t len);
+
+#endif
