@@ -8,6 +8,7 @@
 # V=1 shows the commands.
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .SUFFIXES:
 
 OUT       := build
@@ -51,7 +52,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/helpers/%,$(HELPER_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all clean deps test unit e2e demo bench vmlinux install uninstall fuzz
+.PHONY: all clean deps test unit unit-bins e2e demo bench vmlinux install uninstall fuzz
 
 all: $(OUT)/archfence $(HELPER_BINS) $(BENCH_BINS)
 
@@ -102,7 +103,7 @@ unit: $(UNIT_BINS)
 	$(Q)tests/run-unit $(UNIT_BINS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-bins
+	$(Q)$(MAKE) --no-print-directory all unit-bins fuzz
 	$(Q)tests/run-all
 
 unit-bins: $(UNIT_BINS)
@@ -117,6 +118,8 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/run
+
+include tests/fuzz/build.mk
 
 vmlinux:
 	$(Q)vmlinux/gen $(KERNEL) $(ARCH)

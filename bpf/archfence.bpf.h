@@ -16,6 +16,7 @@
 
 #define EACCES		13
 #define EPERM		1
+#define ENOMEM		12
 
 #define FMODE_READ	0x1
 #define FMODE_WRITE	0x2
@@ -83,6 +84,29 @@ struct af_label_map {
 	__uint(value_size, sizeof(struct af_label_val));
 };
 
+struct af_trust_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct af_trust_key));
+	__uint(value_size, sizeof(struct af_trust));
+};
+
+/* Trusted programs of each slot, swapped in with the labels. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct af_trust_map);
+} af_trusted SEC(".maps");
+
+/* What each process runs and has read. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct af_task);
+} af_task SEC(".maps");
+
 /* Labelled inodes of each slot: a new map per generation, swapped in whole. */
 AF_MAP struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -127,6 +151,7 @@ AF_MAP struct {
 struct af_ctx {
 	struct af_policy *pol;
 	void *labels;
+	void *trusted;
 	__u32 gen;
 	__u32 epoch;
 };
@@ -147,7 +172,10 @@ static __always_inline int af_ctx_get(struct af_ctx *c)
 	slot = c->gen & 1;
 	c->pol = bpf_map_lookup_elem(&af_policy, &slot);
 	c->labels = bpf_map_lookup_elem(&af_labels, &slot);
-	if (!c->pol || !c->labels)
+	c->trusted = bpf_map_lookup_elem(&af_trusted, &slot);
+	if (!c->pol || !c->labels || !c->trusted)
+		return -1;
+	if (c->pol->mode == AF_MODE_OFF)
 		return -1;
 	return 0;
 }
@@ -205,6 +233,48 @@ static __always_inline struct af_event *af_event_new(const struct af_ctx *c, __u
 	return ev;
 }
 
+/* Whether the current process runs the archfence controller (since its execve). */
+static __always_inline bool af_is_controller(void)
+{
+	struct af_task *t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+
+	return t && (t->flags & AF_TASK_CONTROLLER);
+}
+
+/*
+ * The labels the current process may bypass for op: those the policy grants
+ * to the program it runs, worked out once per generation.
+ */
+static __always_inline __u32 af_grant(const struct af_ctx *c, __u32 op)
+{
+	struct af_trust_key k;
+	struct af_trust *tr;
+	struct af_task *t;
+	__u32 i;
+
+	t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+	if (!t || !t->prog_ino || op >= AF_OP_COUNT)
+		return 0;
+	if (t->gen != c->gen) {
+		for (i = 0; i < AF_OP_COUNT; i++)
+			t->grant[i] = 0;
+		k.dev = t->prog_dev;
+		k.ino = t->prog_ino;
+		k.unit_hash = 0;
+		tr = bpf_map_lookup_elem(c->trusted, &k);
+		if (tr)
+			for (i = 0; i < AF_OP_COUNT; i++)
+				t->grant[i] |= tr->grant[i];
+		k.unit_hash = t->unit_hash;
+		tr = k.unit_hash ? bpf_map_lookup_elem(c->trusted, &k) : NULL;
+		if (tr)
+			for (i = 0; i < AF_OP_COUNT; i++)
+				t->grant[i] |= tr->grant[i];
+		t->gen = c->gen;
+	}
+	return t->grant[op];
+}
+
 /*
  * The action for an access by the current process to data carrying labels,
  * with the mode applied: in audit mode nothing is refused.
@@ -215,6 +285,7 @@ static __always_inline __u32 af_action(const struct af_ctx *c, __u32 op, __u32 l
 
 	if (op >= AF_OP_COUNT)
 		return AF_ALLOW;
+	labels &= ~af_grant(c, op);
 	if (labels & c->pol->deny[op])
 		action = AF_DENY;
 	else if (labels & c->pol->audit[op])

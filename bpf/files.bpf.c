@@ -8,8 +8,6 @@
  */
 #include "archfence.bpf.h"
 
-char LICENSE[] SEC("license") = "GPL";
-
 static __always_inline struct af_inode_key inode_key(struct inode *inode)
 {
 	struct af_inode_key k = {
@@ -19,19 +17,33 @@ static __always_inline struct af_inode_key inode_key(struct inode *inode)
 	return k;
 }
 
-/* Labels an inode carries itself: from the policy or derived. */
-static __always_inline __u32 own_labels(const struct af_ctx *c, struct inode *inode)
+/*
+ * Labels an inode carries itself: from the policy or derived, and for a
+ * block device those of the file systems it holds. *prot is set when it is
+ * a trusted program's executable.
+ */
+static __always_inline __u32 own_labels(const struct af_ctx *c, struct inode *inode, __u32 *prot)
 {
 	struct af_inode_key k = inode_key(inode);
 	struct af_label_val *v;
 	__u32 labels = 0;
 
 	v = bpf_map_lookup_elem(c->labels, &k);
-	if (v)
+	if (v) {
 		labels |= v->labels;
+		if (v->flags & AF_LV_TRUSTED)
+			*prot = AF_EVF_PROTECTED;
+	}
 	v = bpf_map_lookup_elem(&af_derived, &k);
 	if (v)
 		labels |= v->labels;
+	if ((inode->i_mode & S_IFMT) == S_IFBLK) {
+		k.dev = AF_BLKDEV_DEV;
+		k.ino = inode->i_rdev;
+		v = bpf_map_lookup_elem(c->labels, &k);
+		if (v)
+			labels |= v->labels;
+	}
 	return labels;
 }
 
@@ -55,6 +67,7 @@ static long walk_step(__u32 i, void *data)
 	struct af_inode_cache *pc;
 	struct dentry *parent;
 	struct inode *pi;
+	__u32 prot = 0;
 
 	if (!w->d)
 		goto done;
@@ -71,7 +84,7 @@ static long walk_step(__u32 i, void *data)
 		w->above |= pc->labels;
 		goto done;
 	}
-	w->above |= own_labels(w->c, pi);
+	w->above |= own_labels(w->c, pi, &prot);
 	w->d = parent;
 	return 0;
 done:
@@ -90,12 +103,15 @@ static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode
 {
 	struct walk w = { .c = c, .d = dentry };
 	struct af_inode_cache *ic, *pc;
-	__u32 own;
+	__u32 own, prot = 0;
 
 	ic = bpf_inode_storage_get(&af_icache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (cache_valid(c, ic))
+	if (cache_valid(c, ic)) {
+		*flags |= ic->flags;
 		return ic->labels;
-	own = own_labels(c, inode);
+	}
+	own = own_labels(c, inode, &prot);
+	*flags |= prot;
 	bpf_loop(AF_WALK_MAX, walk_step, &w, 0);
 	if (!w.done) {
 		/*
@@ -107,6 +123,7 @@ static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode
 	}
 	if (ic) {
 		ic->labels = own | w.above;
+		ic->flags = prot;
 		ic->gen = c->gen;
 		ic->epoch = c->epoch;
 	}
@@ -114,6 +131,7 @@ static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode
 		pc = bpf_inode_storage_get(&af_icache, w.first, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (pc && !cache_valid(c, pc)) {
 			pc->labels = w.above;
+			pc->flags = 0;
 			pc->gen = c->gen;
 			pc->epoch = c->epoch;
 		}
@@ -170,19 +188,29 @@ static __always_inline void event_path(struct af_event *ev, struct dentry *dentr
 	ev->path_off = w.pos;
 }
 
+/* Whether a write changes a file in place (content or attributes) or replaces it. */
+enum { AF_REPLACE = 0, AF_INPLACE = 1 };
+
 /*
  * The one decision for every file hook: what op on data with these labels
- * gets for the current process, recorded when it is not a plain allow.
+ * gets for the current process, recorded when it is not a plain allow. An
+ * in-place write to a trusted program's executable is refused whatever its
+ * labels: trust must not carry over to different code.
  */
 static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 labels,
-				       __u32 flags, struct inode *inode, struct dentry *dentry)
+				       __u32 flags, struct inode *inode, struct dentry *dentry,
+				       int inplace)
 {
+	bool prot = inplace == AF_INPLACE && op == AF_OP_WRITE && (flags & AF_EVF_PROTECTED);
 	struct af_event *ev;
 	__u32 action;
 
-	if (!labels)
+	if (!labels && !prot)
 		return 0;
-	action = af_action(c, op, labels);
+	if (prot)
+		action = c->pol->mode == AF_MODE_ENFORCE ? AF_DENY : AF_AUDIT;
+	else
+		action = af_action(c, op, labels);
 	af_count(AF_CNT_INDEX(op, action));
 	if (action == AF_ALLOW)
 		return 0;
@@ -192,7 +220,9 @@ static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 l
 
 		ev->dev = k.dev;
 		ev->ino = k.ino;
-		ev->flags |= flags;
+		ev->flags |= flags & AF_EVF_UNKNOWN;
+		if (prot)
+			ev->flags |= AF_EVF_PROTECTED;
 		if (dentry)
 			event_path(ev, dentry);
 		bpf_ringbuf_submit(ev, 0);
@@ -202,14 +232,14 @@ static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 l
 
 /* An inode's labels and the decision for op on it, in one call. */
 static __always_inline int check_inode(const struct af_ctx *c, __u32 op, struct inode *inode,
-				       struct dentry *dentry)
+				       struct dentry *dentry, int inplace)
 {
 	__u32 flags = 0, labels;
 
 	if (!inode)
 		return 0; /* a negative dentry holds no data */
 	labels = inode_labels(c, inode, dentry, &flags);
-	return decide_file(c, op, labels, flags, inode, dentry);
+	return decide_file(c, op, labels, flags, inode, dentry, inplace);
 }
 
 /*
@@ -258,12 +288,16 @@ static __noinline __u32 alias_labels(const struct af_ctx *c, struct inode *inode
 {
 	struct alias_walk w = { .c = c };
 	struct af_inode_cache *ic;
+	__u32 prot = 0;
 	void *first;
 
 	ic = bpf_inode_storage_get(&af_icache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (cache_valid(c, ic))
+	if (cache_valid(c, ic)) {
+		*flags |= ic->flags;
 		return ic->labels;
-	w.labels = own_labels(c, inode);
+	}
+	w.labels = own_labels(c, inode, &prot);
+	*flags |= prot;
 	first = BPF_CORE_READ(inode, i_dentry.first);
 	if (first) {
 		w.d = first - bpf_core_field_offset(struct dentry, d_u.d_alias);
@@ -276,6 +310,7 @@ static __noinline __u32 alias_labels(const struct af_ctx *c, struct inode *inode
 	}
 	if (ic) {
 		ic->labels = w.labels;
+		ic->flags = prot;
 		ic->gen = c->gen;
 		ic->epoch = c->epoch;
 	}
@@ -294,7 +329,14 @@ static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct f
 		labels = inode_labels(c, inode, d, &flags);
 	else
 		labels = alias_labels(c, inode, &flags);
-	return decide_file(c, op, labels, flags, inode, d);
+	/*
+	 * The controller lists labelled directories to find the hard links
+	 * under them; it never reads their files.
+	 */
+	if (labels && op == AF_OP_READ && (inode->i_mode & S_IFMT) == S_IFDIR &&
+	    af_is_controller())
+		return 0;
+	return decide_file(c, op, labels, flags, inode, d, AF_INPLACE);
 }
 
 SEC("lsm/file_open")
@@ -394,7 +436,7 @@ int BPF_PROG(af_inode_setattr, struct dentry *dentry, struct iattr *attr, int re
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry, AF_INPLACE);
 }
 
 SEC("lsm/inode_setxattr")
@@ -407,7 +449,7 @@ int BPF_PROG(af_inode_setxattr, struct user_namespace *userns, struct dentry *de
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry, AF_INPLACE);
 }
 
 SEC("lsm/inode_removexattr")
@@ -420,7 +462,7 @@ int BPF_PROG(af_inode_removexattr, struct user_namespace *userns, struct dentry 
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry, AF_INPLACE);
 }
 
 /* A directory's labels, as a write into it would carry them. */
@@ -429,7 +471,7 @@ static __always_inline int check_dir_write(const struct af_ctx *c, struct inode 
 {
 	struct dentry *d = child->d_parent;
 
-	return check_inode(c, AF_OP_WRITE, dir, d);
+	return check_inode(c, AF_OP_WRITE, dir, d, AF_REPLACE);
 }
 
 SEC("lsm/inode_unlink")
@@ -441,7 +483,7 @@ int BPF_PROG(af_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	ret = check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+	ret = check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry, AF_REPLACE);
 	if (ret)
 		return ret;
 	return check_dir_write(&c, dir, dentry);
@@ -456,7 +498,7 @@ int BPF_PROG(af_inode_rmdir, struct inode *dir, struct dentry *dentry, int ret)
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	ret = check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry);
+	ret = check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry, AF_REPLACE);
 	if (ret)
 		return ret;
 	return check_dir_write(&c, dir, dentry);
@@ -570,7 +612,7 @@ int BPF_PROG(af_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	if (!inode)
 		return 0; /* nothing to move: the rename fails on its own */
 	moving = inode_labels(&c, inode, old_dentry, &flags);
-	ret = decide_file(&c, AF_OP_WRITE, moving, flags, inode, old_dentry);
+	ret = decide_file(&c, AF_OP_WRITE, moving, flags, inode, old_dentry, AF_REPLACE);
 	if (ret)
 		return ret;
 	ret = check_dir_write(&c, old_dir, old_dentry);
@@ -578,13 +620,13 @@ int BPF_PROG(af_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 		return ret;
 	flags = 0;
 	into = inode_labels(&c, new_dir, new_dentry->d_parent, &flags);
-	ret = decide_file(&c, AF_OP_WRITE, into, flags, new_dir,
-			  new_dentry->d_parent);
+	ret = decide_file(&c, AF_OP_WRITE, into, flags, new_dir, new_dentry->d_parent,
+			  AF_REPLACE);
 	if (ret)
 		return ret;
 	target = new_dentry->d_inode;
 	if (target) {
-		ret = check_inode(&c, AF_OP_WRITE, target, new_dentry);
+		ret = check_inode(&c, AF_OP_WRITE, target, new_dentry, AF_REPLACE);
 		if (ret)
 			return ret;
 	}
@@ -609,12 +651,12 @@ int BPF_PROG(af_inode_link, struct dentry *old_dentry, struct inode *dir,
 	if (!inode)
 		return 0; /* nothing to link: the link fails on its own */
 	labels = inode_labels(&c, inode, old_dentry, &flags);
-	ret = decide_file(&c, AF_OP_WRITE, labels, flags, inode, old_dentry);
+	ret = decide_file(&c, AF_OP_WRITE, labels, flags, inode, old_dentry, AF_REPLACE);
 	if (ret)
 		return ret;
 	flags = 0;
 	into = inode_labels(&c, dir, new_dentry->d_parent, &flags);
-	ret = decide_file(&c, AF_OP_WRITE, into, flags, dir, new_dentry->d_parent);
+	ret = decide_file(&c, AF_OP_WRITE, into, flags, dir, new_dentry->d_parent, AF_REPLACE);
 	if (ret)
 		return ret;
 	carry_labels(&c, inode, labels | into, labels);

@@ -48,6 +48,9 @@ struct af_inode_key {
 	__u64 ino;		/* inode->i_ino */
 };
 
+/* Key of a block device in the label map: dev = AF_BLKDEV_DEV, ino = its dev_t. */
+#define AF_BLKDEV_DEV	(~0ull)
+
 /* Value of the label map. */
 struct af_label_val {
 	__u32 labels;		/* mask of label ids */
@@ -57,6 +60,43 @@ struct af_label_val {
 #define AF_LV_ROOT	(1u << 0)	/* named in the policy */
 #define AF_LV_LINKED	(1u << 1)	/* a hard-linked file inside a labelled tree */
 #define AF_LV_DERIVED	(1u << 2)	/* added by the kernel: moved, linked or copied */
+#define AF_LV_TRUSTED	(1u << 3)	/* a trusted program's executable: no in-place writes */
+#define AF_LV_CONTROLLER (1u << 4)	/* the archfence controller's executable */
+
+/* A trusted program: its executable, and the unit it must run in (0: any). */
+struct af_trust_key {
+	__u64 dev;
+	__u64 ino;
+	__u64 unit_hash;	/* AF_FNV1A64 of the systemd unit name, or 0 */
+};
+
+struct af_trust {
+	__u32 grant[AF_OP_COUNT];	/* labels the program may bypass, per operation */
+	__u32 pad;
+};
+
+/* FNV-1a, 64 bits, over a unit name's bytes: both sides compute it. */
+#define AF_FNV64_OFFSET	0xcbf29ce484222325ull
+#define AF_FNV64_PRIME	0x100000001b3ull
+#define AF_UNIT_NAME_MAX	128
+
+/* What a process carries, in task local storage. */
+struct af_task {
+	__u64 prog_dev;		/* the file execve named (a script, not its interpreter) */
+	__u64 prog_ino;
+	__u64 unit_hash;	/* of its cgroup when it ran execve */
+	__u64 pend_dev;		/* the same, for an execve not yet past its point of no return */
+	__u64 pend_ino;
+	__u64 pend_unit;
+	__u32 gen;		/* generation grant[] was worked out for; 0: not yet */
+	__u32 taint;		/* labels of data it has read */
+	__u32 grant[AF_OP_COUNT];
+	__u32 flags;		/* AF_TASK_* */
+	__u32 pend_flags;
+	__u32 pad;
+};
+
+#define AF_TASK_CONTROLLER	(1u << 0)	/* runs the archfence controller */
 
 /*
  * The policy of one generation. deny[op] and audit[op] are masks of the
@@ -119,7 +159,7 @@ enum af_event_kind {
 #define AF_EVF_PATH_FS	(1u << 0)	/* path is relative to its file system's root */
 #define AF_EVF_TRUNC	(1u << 1)	/* path was truncated */
 #define AF_EVF_UNKNOWN	(1u << 2)	/* label could not be established: failed closed */
-#define AF_EVF_TRUSTED	(1u << 3)	/* a trusted program's grant was in play */
+#define AF_EVF_PROTECTED (1u << 3)	/* an in-place write to a trusted program's executable */
 
 /* One audit or deny, as the ring buffer carries it. */
 struct af_event {

@@ -85,7 +85,7 @@ static int add_block_devices(struct entries *e, dev_t dev, __u32 labels, int dep
 
 	if (depth > 8 || major(dev) == 0)
 		return 0; /* no block device behind it (tmpfs, overlay, ...) */
-	err = entries_add(e, AF_BLKDEV_KEY, af_kdev(dev), labels, AF_LV_ROOT);
+	err = entries_add(e, AF_BLKDEV_DEV, af_kdev(dev), labels, AF_LV_ROOT);
 	if (err)
 		return err;
 	/* A partition's parent directory in sysfs is its disk. */
@@ -95,7 +95,7 @@ static int add_block_devices(struct entries *e, dev_t dev, __u32 labels, int dep
 		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", major(dev), minor(dev));
 		if (access(path, F_OK) == 0 && fgets(buf, sizeof(buf), f) &&
 		    sscanf(buf, "%u:%u", &maj, &min) == 2) {
-			err = entries_add(e, AF_BLKDEV_KEY, af_kdev(makedev(maj, min)), labels, AF_LV_ROOT);
+			err = entries_add(e, AF_BLKDEV_DEV, af_kdev(makedev(maj, min)), labels, AF_LV_ROOT);
 			if (err) {
 				fclose(f);
 				return err;
@@ -232,6 +232,68 @@ static void fill_meta(const struct policy *p, struct af_meta *m)
 		af_strlcpy(m->labels[i], p->labels[i].name, sizeof(m->labels[i]));
 }
 
+__u64 af_unit_hash(const char *unit)
+{
+	__u64 h = AF_FNV64_OFFSET;
+
+	for (; *unit; unit++) {
+		h ^= (unsigned char)*unit;
+		h *= AF_FNV64_PRIME;
+	}
+	return h;
+}
+
+/*
+ * The controller's own executable: recognised by the kernel when it runs
+ * (it may list labelled directories), and never changed in place.
+ */
+static int add_self(struct entries *e)
+{
+	struct stat st;
+
+	if (stat("/proc/self/exe", &st)) {
+		log_warn(errno, "policy: cannot find the controller's own executable");
+		return -errno;
+	}
+	return entries_add(e, af_kdev(st.st_dev), st.st_ino, 0, AF_LV_TRUSTED | AF_LV_CONTROLLER);
+}
+
+/* One entry per program and unit; grants of duplicates combine. */
+static int add_trusted(const struct policy *p, struct entries *e, struct af_generation *g)
+{
+	struct af_trust_entry *t;
+	size_t i, j, n = 0;
+	unsigned op;
+	int err;
+
+	if (!p->ntrusted)
+		return 0;
+	t = calloc(p->ntrusted, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < p->ntrusted; i++) {
+		const struct policy_trusted *pt = &p->trusted[i];
+		struct af_trust_key k = { .dev = pt->dev, .ino = pt->ino,
+					  .unit_hash = pt->unit ? af_unit_hash(pt->unit) : 0 };
+
+		err = entries_add(e, pt->dev, pt->ino, 0, AF_LV_TRUSTED);
+		if (err) {
+			free(t);
+			return err;
+		}
+		for (j = 0; j < n; j++)
+			if (!memcmp(&t[j].key, &k, sizeof(k)))
+				break;
+		if (j == n)
+			t[n++].key = k;
+		for (op = 0; op < AF_OP_COUNT; op++)
+			t[j].val.grant[op] |= pt->allow[op];
+	}
+	g->trusted = t;
+	g->ntrusted = n;
+	return 0;
+}
+
 int generation_build(const struct policy *p, struct af_generation *g)
 {
 	struct entries e = { 0 };
@@ -257,6 +319,11 @@ int generation_build(const struct policy *p, struct af_generation *g)
 		if (err)
 			goto fail;
 	}
+	err = add_trusted(p, &e, g);
+	if (!err)
+		err = add_self(&e);
+	if (err)
+		goto fail;
 	entries_merge(&e);
 	g->entries = e.v;
 	g->nentries = e.n;
@@ -272,6 +339,9 @@ fail:
 
 void generation_free(struct af_generation *g)
 {
+	free(g->trusted);
+	g->trusted = NULL;
+	g->ntrusted = 0;
 	free(g->entries);
 	g->entries = NULL;
 	g->nentries = 0;

@@ -11,12 +11,12 @@
 #include "kernel.h"
 #include "policy.h"
 
-/* Key of a block device in the label map: dev = AF_BLKDEV_KEY, ino = its dev_t. */
-#define AF_BLKDEV_KEY	(~0ull)
-
 /* Build g from p; walks every labelled directory. Returns 0 or -errno (logged). */
 int generation_build(const struct policy *p, struct af_generation *g);
 
 void generation_free(struct af_generation *g);
+
+/* FNV-1a of a systemd unit name, as the kernel side computes it. */
+__u64 af_unit_hash(const char *unit);
 
 #endif

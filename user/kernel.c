@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,6 +31,8 @@ static const char *const map_names[AF_MAP_NR] = {
 	[AF_MAP_POLICY] = "af_policy",
 	[AF_MAP_META] = "af_meta",
 	[AF_MAP_LABELS] = "af_labels",
+	[AF_MAP_TRUSTED] = "af_trusted",
+	[AF_MAP_TASK] = "af_task",
 	[AF_MAP_DERIVED] = "af_derived",
 	[AF_MAP_ICACHE] = "af_icache",
 	[AF_MAP_EVENTS] = "af_events",
@@ -128,41 +131,68 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/*
- * Write g into the slot it belongs to: a fresh label map, its policy and its
- * record. Nothing reads that slot until af_state names it.
- */
-static int write_slot(struct af_kernel *k, const struct af_generation *g)
+/* A new hash map holding n entries of key/value at key_at/val_at, stride apart. */
+static int filled_map(const char *name, __u32 ksize, __u32 vsize, const void *base, size_t n,
+		      size_t stride, size_t val_off)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
-	__u32 slot = g->policy.gen & 1;
-	size_t i, max = g->nentries ? g->nentries : 1;
-	int inner, err = 0;
+	size_t i, max = n ? n : 1;
+	int fd, err;
 
 	if (max > UINT32_MAX)
 		return -E2BIG;
-	inner = bpf_map_create(BPF_MAP_TYPE_HASH, "af_labels_g", sizeof(struct af_inode_key),
-			       sizeof(struct af_label_val), (__u32)max, &opts);
-	if (inner < 0) {
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, name, ksize, vsize, (__u32)max, &opts);
+	if (fd < 0) {
 		err = -errno;
-		log_warn(err, "kernel: cannot create a label map of %zu entries", max);
+		log_warn(err, "kernel: cannot create a map of %zu entries", max);
 		return err;
 	}
-	for (i = 0; i < g->nentries; i++) {
-		if (bpf_map_update_elem(inner, &g->entries[i].key, &g->entries[i].val, BPF_ANY)) {
+	for (i = 0; i < n; i++) {
+		const char *e = (const char *)base + i * stride;
+
+		if (bpf_map_update_elem(fd, e, e + val_off, BPF_ANY)) {
 			err = -errno;
-			log_warn(err, "kernel: cannot fill the label map");
-			goto out;
+			log_warn(err, "kernel: cannot fill %s", name);
+			close(fd);
+			return err;
 		}
 	}
-	if (bpf_map_update_elem(k->fd[AF_MAP_LABELS], &slot, &inner, BPF_ANY) ||
+	return fd;
+}
+
+/*
+ * Write g into the slot it belongs to: fresh label and trust maps, its
+ * policy and its record. Nothing reads that slot until af_state names it.
+ */
+static int write_slot(struct af_kernel *k, const struct af_generation *g)
+{
+	__u32 slot = g->policy.gen & 1;
+	int labels, trusted = -1, err = 0;
+
+	labels = filled_map("af_labels_g", sizeof(struct af_inode_key), sizeof(struct af_label_val),
+			    g->entries, g->nentries, sizeof(*g->entries),
+			    offsetof(struct af_label_entry, val));
+	if (labels < 0)
+		return labels;
+	trusted = filled_map("af_trusted_g", sizeof(struct af_trust_key), sizeof(struct af_trust),
+			     g->trusted, g->ntrusted, sizeof(*g->trusted),
+			     offsetof(struct af_trust_entry, val));
+	if (trusted < 0) {
+		err = trusted;
+		goto out;
+	}
+	if (bpf_map_update_elem(k->fd[AF_MAP_LABELS], &slot, &labels, BPF_ANY) ||
+	    bpf_map_update_elem(k->fd[AF_MAP_TRUSTED], &slot, &trusted, BPF_ANY) ||
 	    bpf_map_update_elem(k->fd[AF_MAP_POLICY], &slot, &g->policy, BPF_ANY) ||
 	    bpf_map_update_elem(k->fd[AF_MAP_META], &slot, &g->meta, BPF_ANY)) {
 		err = -errno;
 		log_warn(err, "kernel: cannot write generation %u", g->policy.gen);
 	}
 out:
-	close(inner); /* the outer map holds it now */
+	/* The outer maps hold them now. */
+	close(labels);
+	if (trusted >= 0)
+		close(trusted);
 	return err;
 }
 

@@ -17,6 +17,8 @@ enum af_map_id {
 	AF_MAP_POLICY,
 	AF_MAP_META,
 	AF_MAP_LABELS,
+	AF_MAP_TRUSTED,
+	AF_MAP_TASK,
 	AF_MAP_DERIVED,
 	AF_MAP_ICACHE,
 	AF_MAP_EVENTS,
@@ -32,12 +34,20 @@ struct af_label_entry {
 	struct af_label_val val;
 };
 
+/* One trusted program of a generation. */
+struct af_trust_entry {
+	struct af_trust_key key;
+	struct af_trust val;
+};
+
 /* Everything a generation is made of, built in full before it is applied. */
 struct af_generation {
 	struct af_policy policy;
 	struct af_meta meta;
 	struct af_label_entry *entries;
 	size_t nentries;
+	struct af_trust_entry *trusted;
+	size_t ntrusted;
 };
 
 /*

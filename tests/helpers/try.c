@@ -285,6 +285,57 @@ static int do_opath_reopen(const char *path)
 	return do_read(proc, O_RDONLY);
 }
 
+static const char *res(int r)
+{
+	const char *n;
+
+	if (r >= 0)
+		return "ok";
+	n = strerrorname_np(errno);
+	return n ? n : "EUNKNOWN";
+}
+
+/*
+ * Every fd-based access, on fds opened (O_RDWR and O_RDONLY) before cmd ran:
+ * "read=... write=... ..." in a fixed order.
+ */
+static int do_held_all(const char *path, const char *cmd)
+{
+	int rw = open(path, O_RDWR), ro = open(path, O_RDONLY), p[2], out;
+	char c, tmp[] = "/tmp/try-held-XXXXXX";
+	void *m;
+
+	if (rw < 0 || ro < 0 || pipe(p) < 0) {
+		fprintf(stderr, "try: cannot open %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	out = mkstemp(tmp);
+	if (out < 0) {
+		fprintf(stderr, "try: mkstemp: %s\n", strerror(errno));
+		exit(2);
+	}
+	unlink(tmp);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "try: '%s' failed\n", cmd);
+		exit(2);
+	}
+	printf("read=%s", res((int)pread(ro, &c, 1, 0)));
+	printf(" readv=%s", res((int)preadv(ro, &(struct iovec){ &c, 1 }, 1, 0)));
+	printf(" write=%s", res((int)pwrite(rw, "x", 1, 0)));
+	printf(" ftruncate=%s", res(ftruncate(rw, 1)));
+	printf(" fallocate=%s", res(fallocate(rw, 0, 0, 8192)));
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, ro, 0);
+	printf(" mmap-private=%s", res(m == MAP_FAILED ? -1 : 0));
+	m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, ro, 0);
+	printf(" mmap-shared=%s", res(m == MAP_FAILED ? -1 : 0));
+	printf(" sendfile=%s", res((int)sendfile(out, ro, &(off_t){ 0 }, 1)));
+	printf(" splice=%s", res((int)splice(ro, &(loff_t){ 0 }, p[1], NULL, 1, 0)));
+	printf(" copy-range=%s", res((int)copy_file_range(ro, &(loff_t){ 0 }, out, NULL, 1, 0)));
+	printf(" uring-read=%s", res(uring_rw(ro, false)));
+	printf(" uring-write=%s\n", res(uring_rw(rw, true)));
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -299,7 +350,8 @@ static int usage(void)
 		"  sendfile SRC DST | splice SRC | copy-range SRC DST\n"
 		"  uring-read PATH | uring-write PATH | opath-reopen PATH\n"
 		"  held PATH CMD | held-uring PATH CMD | held-mmap PATH CMD | held-mmap-shared PATH CMD\n"
-		"  scm-read PATH CMD\n");
+		"  scm-read PATH CMD | held-all PATH CMD\n"
+		"  chroot DIR OP ARGS...   (the rest inside DIR)\n");
 	return 2;
 }
 
@@ -399,5 +451,14 @@ int main(int argc, char **argv)
 		return report(do_held_mmap(a, b, MAP_SHARED));
 	if (!strcmp(op, "scm-read") && b)
 		return report(do_scm_read(a, b));
+	if (!strcmp(op, "held-all") && b)
+		return do_held_all(a, b);
+	if (!strcmp(op, "chroot") && argc > 4) {
+		if (chroot(a) < 0 || chdir("/") < 0) {
+			fprintf(stderr, "try: chroot %s: %s\n", a, strerror(errno));
+			return 2;
+		}
+		return main(argc - 2, argv + 2);
+	}
 	return usage();
 }
