@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/* archfence status and events: what the kernel side is doing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "events.h"
+#include "kernel.h"
+#include "log.h"
+#include "policy.h"
+
+static void print_json(struct json_object *o, int flags)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static int run_status(int argc, char **argv)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
+	struct af_kernel *k = NULL;
+	struct af_policy pol;
+	struct af_meta meta;
+	struct af_state st;
+	__u64 cnt[AF_CNT_NR];
+	int err, links, expected, opt;
+	char applied[64] = "", sha[65] = "";
+	unsigned op, a, l;
+	bool json = false;
+	struct tm tm;
+	time_t t;
+
+	while ((opt = cli_getopt(&cmd_status, argc, argv, "j", opts)) != -1) {
+		if (opt != 'j')
+			return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
+		json = true;
+	}
+	if (cli_operands(&cmd_status, argc, argv, 0, 0))
+		return EXIT_USAGE;
+	err = kernel_open_pinned(&k);
+	if (err == -ENOENT) {
+		if (json)
+			printf("{\"loaded\":false}\n");
+		else
+			printf("archfence is not loaded: no policy in force (archfence apply FILE)\n");
+		return EXIT_FAIL;
+	}
+	if (err || kernel_state(k, &st, &pol, &meta) || kernel_counters(k, cnt)) {
+		log_warnx("status: cannot read the state in the kernel");
+		kernel_close(k);
+		return EXIT_FAIL;
+	}
+	links = kernel_links(&expected);
+	for (l = 0; l < 32; l++)
+		snprintf(sha + 2 * l, 3, "%02x", meta.sha256[l]);
+	t = (time_t)(meta.applied_ns / 1000000000ull);
+	localtime_r(&t, &tm);
+	strftime(applied, sizeof(applied), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	if (json) {
+		struct json_object *o = json_object_new_object(), *labels, *counters;
+
+		json_object_object_add(o, "loaded", json_object_new_boolean(1));
+		json_object_object_add(o, "attached", json_object_new_boolean(links == expected));
+		json_object_object_add(o, "programs_attached", json_object_new_int(links));
+		json_object_object_add(o, "programs_expected", json_object_new_int(expected));
+		json_object_object_add(o, "mode", json_object_new_string(af_mode_name(pol.mode)));
+		json_object_object_add(o, "generation", json_object_new_int64(st.gen));
+		json_object_object_add(o, "policy_file", json_object_new_string(meta.file));
+		json_object_object_add(o, "policy_sha256", json_object_new_string(sha));
+		json_object_object_add(o, "applied_at", json_object_new_string(applied));
+		json_object_object_add(o, "applied_by_uid", json_object_new_int64(meta.uid));
+		json_object_object_add(o, "applied_by_loginuid", json_object_new_int64(meta.loginuid));
+		json_object_object_add(o, "labelled_roots", json_object_new_int64(meta.nroots));
+		json_object_object_add(o, "labelled_links", json_object_new_int64(meta.nlinked));
+		labels = json_object_new_array();
+		for (l = 0; l < pol.nlabels && l < AF_MAX_LABELS; l++)
+			json_object_array_add(labels, json_object_new_string(meta.labels[l]));
+		json_object_object_add(o, "labels", labels);
+		counters = json_object_new_object();
+		for (op = 0; op < AF_OP_COUNT; op++) {
+			struct json_object *per = json_object_new_object();
+
+			for (a = 0; a < 3; a++)
+				json_object_object_add(per, af_action_name(a),
+						       json_object_new_int64((int64_t)cnt[AF_CNT_INDEX(op, a)]));
+			json_object_object_add(counters, af_op_name(op), per);
+		}
+		json_object_object_add(o, "counters", counters);
+		json_object_object_add(o, "events_lost", json_object_new_int64((int64_t)cnt[AF_CNT_LOST]));
+		print_json(o, JSON_C_TO_STRING_PRETTY);
+		json_object_put(o);
+	} else {
+		printf("mode:        %s\n", af_mode_name(pol.mode));
+		printf("programs:    %d of %d attached%s\n", links, expected,
+		       links == expected ? "" : "  (NOT ENFORCING FULLY)");
+		printf("policy:      %s\n", meta.file);
+		printf("sha256:      %s\n", sha);
+		printf("generation:  %u, applied %s by uid %u", st.gen, applied, meta.uid);
+		if (meta.loginuid != (__u32)-1)
+			printf(" (login uid %u)", meta.loginuid);
+		printf("\nlabelled:    %u paths, %u hard links or mounts under them\n", meta.nroots,
+		       meta.nlinked);
+		printf("labels:     ");
+		for (l = 0; l < pol.nlabels && l < AF_MAX_LABELS; l++)
+			printf(" %s", meta.labels[l]);
+		printf("\n%-8s %12s %12s %12s\n", "", "allowed", "audited", "denied");
+		for (op = 0; op < AF_OP_COUNT; op++)
+			printf("%-8s %12llu %12llu %12llu\n", af_op_name(op),
+			       (unsigned long long)cnt[AF_CNT_INDEX(op, AF_ALLOW)],
+			       (unsigned long long)cnt[AF_CNT_INDEX(op, AF_AUDIT)],
+			       (unsigned long long)cnt[AF_CNT_INDEX(op, AF_DENY)]);
+		printf("events lost: %llu\n", (unsigned long long)cnt[AF_CNT_LOST]);
+	}
+	kernel_close(k);
+	return EXIT_OK;
+}
+
+const struct command cmd_status = {
+	.name = "status",
+	.usage = "status [--json]",
+	.help = "Show the mode, the policy in force (file, SHA-256, who applied it and when), the\n"
+		"programs attached and the counters of allowed, audited and denied accesses.\n\n"
+		"  -j, --json      machine-readable output\n\n"
+		"Examples:\n"
+		"  archfence status\n"
+		"  archfence status --json | jq .counters\n",
+	.run = run_status,
+};
+
+struct events_ctx {
+	struct event_decoder *dec;
+	bool json;
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct events_ctx *c = ctx;
+	struct event_view v;
+
+	if (len < sizeof(struct af_event))
+		return 0;
+	event_decode(c->dec, data, &v);
+	if (c->json) {
+		struct json_object *o = event_json(&v);
+
+		if (o) {
+			print_json(o, JSON_C_TO_STRING_PLAIN);
+			json_object_put(o);
+		}
+	} else {
+		event_print_text(&v, stdout);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static int run_events(int argc, char **argv)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+					      { "follow", no_argument, NULL, 'f' },
+					      { 0 } };
+	struct events_ctx ctx = { 0 };
+	struct ring_buffer *rb = NULL;
+	struct af_kernel *k = NULL;
+	int rc = EXIT_OK, err, opt;
+	struct af_meta meta;
+	struct af_state st;
+	bool follow = false;
+
+	while ((opt = cli_getopt(&cmd_events, argc, argv, "jf", opts)) != -1) {
+		if (opt == 'j')
+			ctx.json = true;
+		else if (opt == 'f')
+			follow = true;
+		else
+			return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
+	}
+	if (cli_operands(&cmd_events, argc, argv, 0, 0))
+		return EXIT_USAGE;
+	err = kernel_open_pinned(&k);
+	if (err) {
+		if (err == -ENOENT)
+			log_warnx("events: archfence is not loaded");
+		return EXIT_FAIL;
+	}
+	ctx.dec = event_decoder_new();
+	if (!ctx.dec || kernel_state(k, &st, NULL, &meta)) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	event_decoder_set_labels(ctx.dec, meta.labels);
+	rb = ring_buffer__new(kernel_map_fd(k, AF_MAP_EVENTS), on_event, &ctx, NULL);
+	if (!rb) {
+		log_warn(errno, "events: cannot read the event ring buffer");
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	cli_catch_signals();
+	do {
+		err = ring_buffer__poll(rb, follow ? 500 : 0);
+		if (err < 0 && err != -EINTR) {
+			log_warn(err, "events: reading the ring buffer");
+			rc = EXIT_FAIL;
+			break;
+		}
+	} while (follow && !cli_stop);
+out:
+	ring_buffer__free(rb);
+	event_decoder_free(ctx.dec);
+	kernel_close(k);
+	return rc;
+}
+
+const struct command cmd_events = {
+	.name = "events",
+	.usage = "events [--json] [--follow]",
+	.help = "Print the audit and deny records waiting in the kernel's ring buffer, and take\n"
+		"them out of it (when archfence.service runs, they go to journald instead).\n\n"
+		"  -j, --json      one JSON object per line\n"
+		"  -f, --follow    keep waiting for new records (Ctrl-C stops)\n\n"
+		"Examples:\n"
+		"  archfence events --follow\n"
+		"  archfence events --json | jq 'select(.action == \"deny\")'\n",
+	.run = run_events,
+};
