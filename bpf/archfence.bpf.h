@@ -147,6 +147,13 @@ AF_MAP struct {
 	__type(value, __u64);
 } af_counters SEC(".maps");
 
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AF_COALESCE_MAX);
+	__type(key, struct af_coalesce_key);
+	__type(value, struct af_coalesce_val);
+} af_coalesce SEC(".maps");
+
 /* The policy in force and its label map, or NULL before the first apply. */
 struct af_ctx {
 	struct af_policy *pol;
@@ -180,32 +187,90 @@ static __always_inline int af_ctx_get(struct af_ctx *c)
 	return 0;
 }
 
-static __always_inline void af_count(__u32 idx)
+static __always_inline void af_count(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&af_counters, &idx);
 
 	if (v)
-		*v += 1;
+		*v += n;
+}
+
+struct count_ctx {
+	__u32 labels, op, action;
+};
+
+static long count_label(__u32 l, void *data)
+{
+	struct count_ctx *cc = data;
+
+	if (cc->labels & (1u << (l & 31)))
+		af_count(AF_CNT_LABEL(l & 31, cc->op, cc->action), 1);
+	return 0;
+}
+
+/* One decision: into the totals and the per-label counters. */
+static __always_inline void af_count_decision(__u32 op, __u32 action, __u32 labels)
+{
+	struct count_ctx cc = { .labels = labels, .op = op, .action = action };
+
+	af_count(AF_CNT_INDEX(op, action), 1);
+	if (labels)
+		bpf_loop(AF_MAX_LABELS, count_label, &cc, 0);
 }
 
 /*
- * A new event about the current process, or NULL when the ring buffer is
- * full (then counted as lost, never dropped silently).
+ * Whether an access should be recorded now, and for how many accesses the
+ * record stands: the first of its key at once, repeats at the end of their
+ * window (see AF_COALESCE_NS).
+ */
+static __always_inline __u32 af_coalesce_take(struct af_coalesce_key *k, __u32 labels)
+{
+	struct af_coalesce_val *v, nv = { 0 };
+	__u64 now = bpf_ktime_get_ns();
+
+	v = bpf_map_lookup_elem(&af_coalesce, k);
+	if (!v) {
+		nv.start_ns = now;
+		nv.labels = labels;
+		nv.uid = (__u32)bpf_get_current_uid_gid();
+		bpf_map_update_elem(&af_coalesce, k, &nv, BPF_ANY);
+		return 1;
+	}
+	if (now - v->start_ns < AF_COALESCE_NS) {
+		__sync_fetch_and_add(&v->pending, 1);
+		return 0;
+	}
+	v->start_ns = now;
+	return __sync_lock_test_and_set(&v->pending, 0) + 1;
+}
+
+/*
+ * A new event about the current process, or NULL when none is due now
+ * (coalesced) or the ring buffer is full (then counted as lost, never
+ * dropped silently).
  */
 static __always_inline struct af_event *af_event_new(const struct af_ctx *c, __u32 kind,
-						     __u32 op, __u32 action, __u32 labels)
+						     __u32 op, __u32 action, __u32 labels,
+						     __u64 obj1, __u64 obj2)
 {
+	struct af_coalesce_key ck = { .obj1 = obj1, .obj2 = obj2, .op = (__u16)op,
+				      .action = (__u8)action, .kind = (__u8)kind };
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct af_event *ev;
 	struct inode *exe;
+	__u32 count;
 	__u64 id;
 
+	id = bpf_get_current_pid_tgid();
+	ck.tgid = id >> 32;
+	count = af_coalesce_take(&ck, labels);
+	if (!count)
+		return NULL;
 	ev = bpf_ringbuf_reserve(&af_events, sizeof(*ev), 0);
 	if (!ev) {
-		af_count(AF_CNT_LOST);
+		af_count(AF_CNT_LOST, count);
 		return NULL;
 	}
-	id = bpf_get_current_pid_tgid();
 	ev->time_ns = bpf_ktime_get_ns();
 	ev->cgroup_id = bpf_get_current_cgroup_id();
 	ev->pid = (__u32)id;
@@ -219,11 +284,11 @@ static __always_inline struct af_event *af_event_new(const struct af_ctx *c, __u
 	ev->op = op;
 	ev->action = action;
 	ev->labels = labels;
-	ev->count = 1;
+	ev->count = count;
 	ev->flags = 0;
 	ev->policy_gen = c->gen;
-	ev->dev = 0;
-	ev->ino = 0;
+	ev->dev = obj1;
+	ev->ino = obj2;
 	ev->dport = 0;
 	ev->family = 0;
 	__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));

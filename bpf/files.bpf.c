@@ -202,6 +202,7 @@ static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 l
 				       int inplace)
 {
 	bool prot = inplace == AF_INPLACE && op == AF_OP_WRITE && (flags & AF_EVF_PROTECTED);
+	struct af_inode_key k;
 	struct af_event *ev;
 	__u32 action;
 
@@ -211,15 +212,12 @@ static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 l
 		action = c->pol->mode == AF_MODE_ENFORCE ? AF_DENY : AF_AUDIT;
 	else
 		action = af_action(c, op, labels);
-	af_count(AF_CNT_INDEX(op, action));
+	af_count_decision(op, action, labels);
 	if (action == AF_ALLOW)
 		return 0;
-	ev = af_event_new(c, AF_EV_FILE, op, action, labels);
+	k = inode_key(inode);
+	ev = af_event_new(c, AF_EV_FILE, op, action, labels, k.dev, k.ino);
 	if (ev) {
-		struct af_inode_key k = inode_key(inode);
-
-		ev->dev = k.dev;
-		ev->ino = k.ino;
 		ev->flags |= flags & AF_EVF_UNKNOWN;
 		if (prot)
 			ev->flags |= AF_EVF_PROTECTED;

@@ -160,6 +160,7 @@ enum af_event_kind {
 #define AF_EVF_TRUNC	(1u << 1)	/* path was truncated */
 #define AF_EVF_UNKNOWN	(1u << 2)	/* label could not be established: failed closed */
 #define AF_EVF_PROTECTED (1u << 3)	/* an in-place write to a trusted program's executable */
+#define AF_EVF_SUMMARY	(1u << 4)	/* repeats flushed at the end of a window: only key fields */
 
 /* One audit or deny, as the ring buffer carries it. */
 struct af_event {
@@ -189,9 +190,36 @@ struct af_event {
 	char path[AF_PATH_MAX];
 };
 
-/* Counters, per CPU, indexed [op][action]. */
+/*
+ * Coalescing: the first access of a (process, object, operation, action)
+ * is recorded at once; repeats within AF_COALESCE_NS are counted and
+ * recorded together, in the next record of that key once the window has
+ * passed, or by af_flush.
+ */
+#define AF_COALESCE_NS		1000000000ull
+#define AF_COALESCE_MAX		16384
+
+struct af_coalesce_key {
+	__u64 obj1;		/* files: dev; sends: port and family */
+	__u64 obj2;		/* files: ino; sends: hash of the address */
+	__u32 tgid;
+	__u16 op;
+	__u8 action;
+	__u8 kind;
+};
+
+struct af_coalesce_val {
+	__u64 start_ns;		/* the window began */
+	__u32 pending;		/* accesses counted, not yet recorded */
+	__u32 labels;
+	__u32 uid;
+	__u32 pad;
+};
+
+/* Counters, per CPU: totals [op][action], then the same per label. */
 #define AF_CNT_INDEX(op, action)	((op) * 3 + (action))
-#define AF_CNT_LOST		(AF_OP_COUNT * 3)	/* events the ring buffer could not take */
-#define AF_CNT_NR		(AF_CNT_LOST + 1)
+#define AF_CNT_LOST		(AF_OP_COUNT * 3)	/* accesses whose record the ring buffer could not take */
+#define AF_CNT_LABEL(l, op, action)	(AF_CNT_LOST + 1 + (l) * AF_OP_COUNT * 3 + (op) * 3 + (action))
+#define AF_CNT_NR		(AF_CNT_LOST + 1 + AF_MAX_LABELS * AF_OP_COUNT * 3)
 
 #endif /* ARCHFENCE_H */

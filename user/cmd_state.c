@@ -202,7 +202,9 @@ static int run_events(int argc, char **argv)
 	}
 	cli_catch_signals();
 	do {
-		err = ring_buffer__poll(rb, follow ? 500 : 0);
+		/* Repeats held back by coalescing whose window has ended. */
+		kernel_flush();
+		err = ring_buffer__poll(rb, follow ? 1000 : 0);
 		if (err < 0 && err != -EINTR) {
 			log_warn(err, "events: reading the ring buffer");
 			rc = EXIT_FAIL;

@@ -26,11 +26,56 @@ struct mount_ent {
 	char *point;		/* where the file system's root is mounted */
 };
 
+#define RECENT 1024
+
 struct event_decoder {
 	char names[AF_MAX_LABELS][AF_LABEL_NAME_MAX];
 	struct mount_ent *mounts;
 	size_t nmounts;
+	/*
+	 * The last full record of each coalescing key, so that a summary of
+	 * repeats (AF_EVF_SUMMARY: key fields only) can say who and what.
+	 */
+	struct af_event recent[RECENT];
+	struct af_event merged;
 };
+
+static size_t recent_slot(const struct af_event *ev)
+{
+	__u64 h = AF_FNV64_OFFSET;
+	const __u64 parts[] = { ev->tgid, ev->op, ev->action, ev->kind, ev->dev, ev->ino };
+	size_t i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		h ^= parts[i];
+		h *= AF_FNV64_PRIME;
+	}
+	return (size_t)(h % RECENT);
+}
+
+static bool same_key(const struct af_event *a, const struct af_event *b)
+{
+	return a->tgid == b->tgid && a->op == b->op && a->action == b->action &&
+	       a->kind == b->kind && a->dev == b->dev && a->ino == b->ino;
+}
+
+/* A summary record, completed from the full record of its key when known. */
+static const struct af_event *complete(struct event_decoder *d, const struct af_event *ev)
+{
+	struct af_event *r = &d->recent[recent_slot(ev)];
+
+	if (!(ev->flags & AF_EVF_SUMMARY)) {
+		*r = *ev;
+		return ev;
+	}
+	if (!same_key(r, ev) || r->flags & AF_EVF_SUMMARY)
+		return ev;
+	d->merged = *r;
+	d->merged.time_ns = ev->time_ns;
+	d->merged.count = ev->count;
+	d->merged.policy_gen = ev->policy_gen;
+	return &d->merged;
+}
 
 /* Undo the octal escapes of /proc/self/mountinfo (\040 for a space). */
 static void unescape(char *s)
@@ -239,6 +284,7 @@ static void decode_time(const struct af_event *ev, char *buf, size_t len)
 
 void event_decode(struct event_decoder *d, const struct af_event *ev, struct event_view *v)
 {
+	ev = complete(d, ev);
 	memset(v, 0, sizeof(*v));
 	v->ev = ev;
 	decode_time(ev, v->time, sizeof(v->time));

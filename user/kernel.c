@@ -24,6 +24,7 @@
 
 #define PIN_MAPS	AF_PIN_DIR "/maps"
 #define PIN_LINKS	AF_PIN_DIR "/links"
+#define PIN_PROGS	AF_PIN_DIR "/progs"
 
 static const char *const map_names[AF_MAP_NR] = {
 	[AF_MAP_STATE] = "af_state",
@@ -37,6 +38,7 @@ static const char *const map_names[AF_MAP_NR] = {
 	[AF_MAP_ICACHE] = "af_icache",
 	[AF_MAP_EVENTS] = "af_events",
 	[AF_MAP_COUNTERS] = "af_counters",
+	[AF_MAP_COALESCE] = "af_coalesce",
 };
 
 struct af_kernel {
@@ -255,6 +257,18 @@ static int pin_links(struct archfence_bpf *skel)
 	if (err)
 		return err;
 	bpf_object__for_each_program(prog, skel->obj) {
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL) {
+			/* run by the controller, not attached: pin the program itself */
+			snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, bpf_program__name(prog));
+			err = mkdir_p(PIN_PROGS);
+			if (!err)
+				err = bpf_program__pin(prog, path);
+			if (err) {
+				log_warn(err, "kernel: cannot pin %s", path);
+				return err;
+			}
+			continue;
+		}
 		link = bpf_program__attach(prog);
 		if (!link) {
 			err = -errno;
@@ -343,6 +357,20 @@ fail:
 	return err;
 }
 
+int kernel_flush(void)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int fd, err = 0;
+
+	fd = bpf_obj_get(PIN_PROGS "/af_flush");
+	if (fd < 0)
+		return -errno;
+	if (bpf_prog_test_run_opts(fd, &opts))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 int kernel_counters(const struct af_kernel *k, __u64 out[AF_CNT_NR])
 {
 	int ncpu = libbpf_num_possible_cpus(), c;
@@ -377,7 +405,8 @@ int kernel_links(int *expected)
 	skel = archfence_bpf__open();
 	if (skel) {
 		bpf_object__for_each_program(prog, skel->obj)
-			(*expected)++;
+			if (bpf_program__type(prog) != BPF_PROG_TYPE_SYSCALL)
+				(*expected)++;
 		archfence_bpf__destroy(skel);
 	}
 	d = opendir(PIN_LINKS);
@@ -416,6 +445,8 @@ int kernel_unload(void)
 
 	/* Links first, so that no program runs on half-removed maps. */
 	err = unlink_dir(PIN_LINKS);
+	if (!err)
+		err = unlink_dir(PIN_PROGS);
 	if (!err)
 		err = unlink_dir(PIN_MAPS);
 	if (!err && rmdir(AF_PIN_DIR) && errno != ENOENT)

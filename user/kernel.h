@@ -23,6 +23,7 @@ enum af_map_id {
 	AF_MAP_ICACHE,
 	AF_MAP_EVENTS,
 	AF_MAP_COUNTERS,
+	AF_MAP_COALESCE,
 	AF_MAP_NR,
 };
 
@@ -70,6 +71,12 @@ int kernel_map_fd(const struct af_kernel *k, enum af_map_id id);
 /* The state in force; gen 0 means no policy. */
 int kernel_state(const struct af_kernel *k, struct af_state *st, struct af_policy *pol,
 		 struct af_meta *meta);
+
+/*
+ * Record what coalescing still holds back for windows that have ended
+ * (runs the pinned af_flush program). 0 or -errno.
+ */
+int kernel_flush(void);
 
 /* Counters summed over CPUs. */
 int kernel_counters(const struct af_kernel *k, __u64 out[AF_CNT_NR]);
