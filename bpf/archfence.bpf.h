@@ -9,6 +9,7 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
@@ -34,6 +35,8 @@
 #define S_IFDIR		0040000
 #define S_IFBLK		0060000
 #define S_IFREG		0100000
+#define S_IFIFO		0010000
+#define S_IFSOCK	0140000
 
 #ifdef AF_DEFINE_MAPS
 #define AF_MAP
@@ -107,6 +110,30 @@ AF_MAP struct {
 	__type(value, struct af_task);
 } af_task SEC(".maps");
 
+struct af_cloud_map {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(struct af_cloud_key));
+	__uint(value_size, sizeof(struct af_cloud_val));
+};
+
+/* Cloud destinations of each slot, swapped in with the labels. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct af_cloud_map);
+} af_cloud SEC(".maps");
+
+/* Taint carried by Unix sockets: what tainted senders wrote into them. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} af_sock SEC(".maps");
+
 /* Labelled inodes of each slot: a new map per generation, swapped in whole. */
 AF_MAP struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -121,7 +148,7 @@ AF_MAP struct {
  */
 AF_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 1 << 20);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct af_inode_key);
 	__type(value, struct af_label_val);
@@ -159,6 +186,7 @@ struct af_ctx {
 	struct af_policy *pol;
 	void *labels;
 	void *trusted;
+	void *cloud;
 	__u32 gen;
 	__u32 epoch;
 };
@@ -180,7 +208,8 @@ static __always_inline int af_ctx_get(struct af_ctx *c)
 	c->pol = bpf_map_lookup_elem(&af_policy, &slot);
 	c->labels = bpf_map_lookup_elem(&af_labels, &slot);
 	c->trusted = bpf_map_lookup_elem(&af_trusted, &slot);
-	if (!c->pol || !c->labels || !c->trusted)
+	c->cloud = bpf_map_lookup_elem(&af_cloud, &slot);
+	if (!c->pol || !c->labels || !c->trusted || !c->cloud)
 		return -1;
 	if (c->pol->mode == AF_MODE_OFF)
 		return -1;
@@ -296,6 +325,34 @@ static __always_inline struct af_event *af_event_new(const struct af_ctx *c, __u
 	ev->path_off = 0;
 	ev->path[0] = 0;
 	return ev;
+}
+
+/* The labels of the data the current process has read (0: untainted). */
+static __always_inline __u32 af_taint_of_current(void)
+{
+	struct af_task *t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+
+	return t ? t->taint : 0;
+}
+
+/*
+ * The current process has read data carrying labels: it and its future
+ * children carry them too. 0, or -ENOMEM when that cannot be recorded (the
+ * caller then refuses the read: an untracked taint would be a leak).
+ */
+static __always_inline int af_taint(__u32 labels)
+{
+	struct af_task *t;
+
+	if (!labels)
+		return 0;
+	t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!t)
+		return -ENOMEM;
+	if ((t->taint & labels) != labels)
+		__sync_fetch_and_or(&t->taint, labels);
+	return 0;
 }
 
 /* Whether the current process runs the archfence controller (since its execve). */

@@ -188,6 +188,50 @@ static __always_inline void event_path(struct af_event *ev, struct dentry *dentr
 	ev->path_off = w.pos;
 }
 
+/*
+ * Record that inode carries labels from now on, wherever it goes: a
+ * labelled file moved or linked out of its tree keeps them, one moved or
+ * linked into a labelled tree gains the tree's, a file written by a tainted
+ * process gains the taint's. A directory whose labels change this way changes
+ * its whole subtree: bump the epoch so that every cached label is looked up
+ * again. Returns 0, or -ENOMEM when the label cannot be recorded (the caller
+ * refuses the operation rather than let the label go).
+ */
+static __always_inline int carry_labels(const struct af_ctx *c, struct inode *inode,
+					struct dentry *dentry, __u32 labels, __u32 before)
+{
+	struct af_inode_key k = inode_key(inode);
+	struct af_label_val v = { .labels = labels, .flags = AF_LV_DERIVED };
+	struct af_inode_cache *ic;
+	struct af_label_val *old;
+	struct af_event *ev;
+	__u32 zero = 0, *ep;
+
+	if (!labels)
+		return 0;
+	old = bpf_map_lookup_elem(&af_derived, &k);
+	if (old && (old->labels | labels) == old->labels)
+		return 0;
+	if (old)
+		v.labels |= old->labels;
+	if (bpf_map_update_elem(&af_derived, &k, &v, BPF_ANY))
+		return -ENOMEM;
+	ic = bpf_inode_storage_get(&af_icache, inode, 0, 0);
+	if (ic)
+		__sync_fetch_and_or(&ic->labels, labels);
+	ev = af_event_new(c, AF_EV_LABELLED, AF_OP_WRITE, AF_ALLOW, v.labels, k.dev, k.ino);
+	if (ev) {
+		event_path(ev, dentry);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	if ((labels | before) == before || (inode->i_mode & S_IFMT) != S_IFDIR)
+		return 0;
+	ep = bpf_map_lookup_elem(&af_epoch, &zero);
+	if (ep)
+		__sync_fetch_and_add(ep, 1);
+	return 0;
+}
+
 /* Whether a write changes a file in place (content or attributes) or replaces it. */
 enum { AF_REPLACE = 0, AF_INPLACE = 1 };
 
@@ -212,6 +256,9 @@ static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 l
 		action = c->pol->mode == AF_MODE_ENFORCE ? AF_DENY : AF_AUDIT;
 	else
 		action = af_action(c, op, labels);
+	/* Reading labelled data taints the reader; if that cannot be recorded, refuse. */
+	if (op == AF_OP_READ && action != AF_DENY && af_taint(labels))
+		action = AF_DENY;
 	af_count_decision(op, action, labels);
 	if (action == AF_ALLOW)
 		return 0;
@@ -315,11 +362,46 @@ static __noinline __u32 alias_labels(const struct af_ctx *c, struct inode *inode
 	return w.labels;
 }
 
+/*
+ * Taint follows the data: a process reading a pipe or FIFO that a tainted
+ * process wrote into is tainted in turn, and a file a tainted process writes
+ * takes its labels (a copy of labelled data stays labelled).
+ */
+static __always_inline int taint_flow(const struct af_ctx *c, __u32 op, struct inode *inode,
+				      struct dentry *d, __u32 labels)
+{
+	__u32 mode = inode->i_mode & S_IFMT, taint;
+	struct af_inode_cache *pc;
+
+	if (op == AF_OP_READ) {
+		if (mode != S_IFIFO)
+			return 0;
+		pc = bpf_inode_storage_get(&af_icache, inode, 0, 0);
+		if (!pc || !pc->taint)
+			return 0; /* nothing tainted was written into it */
+		return af_taint(pc->taint) ? -EACCES : 0;
+	}
+	taint = af_taint_of_current();
+	if (!taint)
+		return 0;
+	if (mode == S_IFIFO) {
+		pc = bpf_inode_storage_get(&af_icache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!pc)
+			return -EACCES; /* the taint would be lost on the way */
+		__sync_fetch_and_or(&pc->taint, taint);
+		return 0;
+	}
+	if (mode != S_IFREG)
+		return 0; /* devices, sockets (see net.bpf.c), directories */
+	return carry_labels(c, inode, d, taint, labels) ? -EACCES : 0;
+}
+
 static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct file *file)
 {
 	struct inode *inode = file->f_inode;
 	struct dentry *d = file->f_path.dentry;
 	__u32 flags = 0, labels;
+	int ret;
 
 	if (!inode || !d)
 		return 0; /* no inode, no stored data */
@@ -334,7 +416,14 @@ static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct f
 	if (labels && op == AF_OP_READ && (inode->i_mode & S_IFMT) == S_IFDIR &&
 	    af_is_controller())
 		return 0;
-	return decide_file(c, op, labels, flags, inode, d, AF_INPLACE);
+	/* What a tainted process writes into a file will carry its labels. */
+	if (op == AF_OP_WRITE && (inode->i_mode & S_IFMT) == S_IFREG)
+		ret = decide_file(c, op, labels | af_taint_of_current(), flags, inode, d, AF_INPLACE);
+	else
+		ret = decide_file(c, op, labels, flags, inode, d, AF_INPLACE);
+	if (ret)
+		return ret;
+	return taint_flow(c, op, inode, d, labels);
 }
 
 SEC("lsm/file_open")
@@ -472,6 +561,22 @@ static __always_inline int check_dir_write(const struct af_ctx *c, struct inode 
 	return check_inode(c, AF_OP_WRITE, dir, d, AF_REPLACE);
 }
 
+/*
+ * Creating in a directory is a write on its labels and, for a tainted
+ * process, on the labels what it creates will carry.
+ */
+static __always_inline int check_dir_create(const struct af_ctx *c, struct inode *dir,
+					    struct dentry *child)
+{
+	struct dentry *d = child->d_parent;
+	__u32 flags = 0, labels;
+
+	if (!dir)
+		return 0; /* no directory: the creation fails on its own */
+	labels = inode_labels(c, dir, d, &flags) | af_taint_of_current();
+	return decide_file(c, AF_OP_WRITE, labels, flags, dir, d, AF_REPLACE);
+}
+
 SEC("lsm/inode_unlink")
 int BPF_PROG(af_inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
 {
@@ -511,7 +616,7 @@ int BPF_PROG(af_inode_create, struct inode *dir, struct dentry *dentry, umode_t 
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	return check_dir_write(&c, dir, dentry);
+	return check_dir_create(&c, dir, dentry);
 }
 
 SEC("lsm/inode_mkdir")
@@ -523,7 +628,7 @@ int BPF_PROG(af_inode_mkdir, struct inode *dir, struct dentry *dentry, umode_t m
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	return check_dir_write(&c, dir, dentry);
+	return check_dir_create(&c, dir, dentry);
 }
 
 SEC("lsm/inode_mknod")
@@ -536,7 +641,7 @@ int BPF_PROG(af_inode_mknod, struct inode *dir, struct dentry *dentry, umode_t m
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	return check_dir_write(&c, dir, dentry);
+	return check_dir_create(&c, dir, dentry);
 }
 
 SEC("lsm/inode_symlink")
@@ -549,44 +654,7 @@ int BPF_PROG(af_inode_symlink, struct inode *dir, struct dentry *dentry, const c
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	return check_dir_write(&c, dir, dentry);
-}
-
-/*
- * Record that inode keeps labels wherever it goes next: a labelled file
- * moved or linked out of its tree keeps them, one moved or linked into a
- * labelled tree gains the tree's. A directory whose labels change this way
- * changes its whole subtree: bump the epoch so that every cached label is
- * looked up again.
- */
-static __always_inline void carry_labels(struct af_ctx *c, struct inode *inode, __u32 labels,
-					 __u32 before)
-{
-	struct af_inode_key k = inode_key(inode);
-	struct af_label_val v = { .labels = labels, .flags = AF_LV_DERIVED };
-	struct af_inode_cache *ic;
-	struct af_label_val *old;
-	__u32 zero = 0, *ep;
-
-	if (!labels)
-		return;
-	ic = bpf_inode_storage_get(&af_icache, inode, 0, 0);
-	if (ic)
-		ic->labels |= labels;
-	old = bpf_map_lookup_elem(&af_derived, &k);
-	if (old && (old->labels | labels) == old->labels)
-		goto epoch;
-	if (old)
-		v.labels |= old->labels;
-	bpf_map_update_elem(&af_derived, &k, &v, BPF_ANY);
-epoch:
-	if (labels == before)
-		return;
-	if ((inode->i_mode & S_IFMT) != S_IFDIR)
-		return;
-	ep = bpf_map_lookup_elem(&af_epoch, &zero);
-	if (ep)
-		__sync_fetch_and_add(ep, 1);
+	return check_dir_create(&c, dir, dentry);
 }
 
 /*
@@ -628,8 +696,7 @@ int BPF_PROG(af_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 		if (ret)
 			return ret;
 	}
-	carry_labels(&c, inode, moving | into, moving);
-	return 0;
+	return carry_labels(&c, inode, old_dentry, moving | into, moving) ? -EACCES : 0;
 }
 
 /* A link is a write on the file linked and on the directory it enters. */
@@ -657,6 +724,5 @@ int BPF_PROG(af_inode_link, struct dentry *old_dentry, struct inode *dir,
 	ret = decide_file(&c, AF_OP_WRITE, into, flags, dir, new_dentry->d_parent, AF_REPLACE);
 	if (ret)
 		return ret;
-	carry_labels(&c, inode, labels | into, labels);
-	return 0;
+	return carry_labels(&c, inode, old_dentry, labels | into, labels) ? -EACCES : 0;
 }

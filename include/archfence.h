@@ -110,7 +110,11 @@ struct af_policy {
 	__u32 audit[AF_OP_COUNT];
 	__u32 nlabels;		/* labels defined */
 	__u32 rooted;		/* labels that some path carries */
+	__u32 flags;		/* AF_POL_* */
+	__u32 pad;
 };
+
+#define AF_POL_SENDALL	(1u << 0)	/* send rules cover every non-loopback destination */
 
 /* Global state, one entry: what the programs read first. */
 struct af_state {
@@ -147,12 +151,34 @@ struct af_inode_cache {
 	__u32 epoch;		/* tree epoch it was computed in */
 	__u32 labels;
 	__u32 flags;
+	__u32 taint;		/* pipes and FIFOs: labels of what tainted writers put in */
+	__u32 pad;
+};
+
+/*
+ * Cloud destinations: a longest-prefix-match trie of IPv6 addresses (IPv4 as
+ * ::ffff:a.b.c.d, prefix + 96), each with the ports it covers, those of
+ * wider ranges that contain it included.
+ */
+#define AF_CLOUD_PORTS	8
+
+struct af_cloud_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct af_cloud_val {
+	__u16 nports;		/* 0: every port */
+	__u16 lo[AF_CLOUD_PORTS];
+	__u16 hi[AF_CLOUD_PORTS];
+	__u16 pad;
 };
 
 /* Event kinds. */
 enum af_event_kind {
 	AF_EV_FILE	= 1,
 	AF_EV_SEND	= 2,
+	AF_EV_LABELLED	= 3,	/* a file took labels: moved, linked or written by a tainted process */
 };
 
 /* Event flags. */

@@ -19,7 +19,7 @@
 _Static_assert(sizeof(struct af_event) == 1160, "struct af_event layout changed");
 _Static_assert(sizeof(struct af_inode_key) == 16, "struct af_inode_key layout changed");
 _Static_assert(sizeof(struct af_label_val) == 8, "struct af_label_val layout changed");
-_Static_assert(sizeof(struct af_policy) == 40, "struct af_policy layout changed");
+_Static_assert(sizeof(struct af_policy) == 48, "struct af_policy layout changed");
 
 struct mount_ent {
 	__u64 kdev;		/* kernel encoding */
@@ -372,4 +372,29 @@ struct json_object *event_json(const struct event_view *v)
 	}
 	json_object_object_add(o, "message", json_object_new_string(s));
 	return o;
+}
+
+void event_proc_read(const struct af_event *ev, struct event_view *v)
+{
+	decode_exe(ev, v->exe, sizeof(v->exe));
+	decode_unit(ev, v->unit, sizeof(v->unit));
+}
+
+void event_decode_via(struct event_decoder *d, const struct af_event *ev, struct event_view *v,
+		      event_proc_fn proc, void *ctx)
+{
+	ev = complete(d, ev);
+	memset(v, 0, sizeof(*v));
+	v->ev = ev;
+	decode_time(ev, v->time, sizeof(v->time));
+	decode_labels(d, ev->labels, v->labels, sizeof(v->labels));
+	decode_path(d, ev, v->path, sizeof(v->path));
+	proc(ctx, ev, v);
+	if (ev->kind == AF_EV_SEND && (ev->family == AF_INET || ev->family == AF_INET6)) {
+		char a[INET6_ADDRSTRLEN] = "?";
+
+		inet_ntop(ev->family, ev->daddr, a, sizeof(a));
+		snprintf(v->dest, sizeof(v->dest), ev->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
+			 ev->dport);
+	}
 }

@@ -34,6 +34,20 @@ void event_decoder_set_labels(struct event_decoder *d, const char names[AF_MAX_L
 void event_decoder_free(struct event_decoder *d);
 void event_decode(struct event_decoder *d, const struct af_event *ev, struct event_view *v);
 
+/*
+ * event_decode for a long stream of records (the daemon): the executable and
+ * unit of the process come from proc(ctx, ev, v), which fills v->exe and
+ * v->unit, from a cache or with event_proc_read, instead of from /proc for
+ * every record. ev given to proc is the record completed from its key's full
+ * record when it is a summary.
+ */
+typedef void (*event_proc_fn)(void *ctx, const struct af_event *ev, struct event_view *v);
+void event_decode_via(struct event_decoder *d, const struct af_event *ev, struct event_view *v,
+		      event_proc_fn proc, void *ctx);
+
+/* What event_decode reads from /proc: v->exe and v->unit. */
+void event_proc_read(const struct af_event *ev, struct event_view *v);
+
 /* "deny read secret /srv/archive/x by cat[123] (uid 0, /usr/bin/cat)" */
 void event_sentence(const struct event_view *v, char *buf, size_t len);
 void event_print_text(const struct event_view *v, FILE *f);

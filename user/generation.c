@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -192,6 +193,8 @@ static void fill_policy(const struct policy *p, struct af_policy *pol)
 	memset(pol, 0, sizeof(*pol));
 	pol->mode = p->mode;
 	pol->nlabels = p->nlabels;
+	if (p->send_all)
+		pol->flags |= AF_POL_SENDALL;
 	for (i = 0; i < p->nlabels; i++) {
 		for (op = 0; op < AF_OP_COUNT; op++) {
 			if (p->labels[i].action[op] == AF_DENY)
@@ -294,6 +297,122 @@ static int add_trusted(const struct policy *p, struct entries *e, struct af_gene
 	return 0;
 }
 
+/* The trie's key of a range: IPv6, or IPv4 as ::ffff:a.b.c.d/96+len. */
+static struct af_cloud_key cidr_key(const struct policy_cidr *pc)
+{
+	struct af_cloud_key k = { 0 };
+
+	if (pc->family == AF_INET) {
+		k.prefixlen = 96u + pc->prefix;
+		k.addr[10] = k.addr[11] = 0xff;
+		memcpy(&k.addr[12], pc->addr, 4);
+	} else {
+		k.prefixlen = pc->prefix;
+		memcpy(k.addr, pc->addr, 16);
+	}
+	return k;
+}
+
+/* Whether range a contains range b. */
+static bool covers(const struct af_cloud_key *a, const struct af_cloud_key *b)
+{
+	__u32 bits = a->prefixlen, i;
+
+	if (a->prefixlen > b->prefixlen)
+		return false;
+	for (i = 0; i < bits / 8; i++)
+		if (a->addr[i] != b->addr[i])
+			return false;
+	if (bits % 8) {
+		__u8 mask = (__u8)(0xff << (8 - bits % 8));
+
+		if ((a->addr[i] & mask) != (b->addr[i] & mask))
+			return false;
+	}
+	return true;
+}
+
+/* Add a port range to v; nports 0 means every port and absorbs the rest. */
+static int add_ports(struct af_cloud_val *v, bool *any, __u16 lo, __u16 hi)
+{
+	unsigned i;
+
+	if (*any)
+		return 0;
+	if (!lo && !hi) {
+		*any = true;
+		v->nports = 0;
+		return 0;
+	}
+	for (i = 0; i < v->nports; i++) {
+		/* overlapping or adjacent: widen */
+		if (lo <= (unsigned)v->hi[i] + 1 && (unsigned)hi + 1 >= v->lo[i]) {
+			v->lo[i] = lo < v->lo[i] ? lo : v->lo[i];
+			v->hi[i] = hi > v->hi[i] ? hi : v->hi[i];
+			return 0;
+		}
+	}
+	if (v->nports == AF_CLOUD_PORTS)
+		return -E2BIG;
+	v->lo[v->nports] = lo;
+	v->hi[v->nports] = hi;
+	v->nports++;
+	return 0;
+}
+
+/*
+ * Cloud ranges for the kernel's longest-prefix-match trie: one entry per
+ * prefix, IPv4 as ::ffff:a.b.c.d, each with its own ports and those of every
+ * wider range containing it (the trie only returns the longest match).
+ */
+static int add_cloud(const struct policy *p, struct af_generation *g)
+{
+	struct af_cloud_entry *c;
+	bool *any;
+	size_t i, j, n = 0;
+	int err = 0;
+
+	if (!p->ncloud)
+		return 0;
+	c = calloc(p->ncloud, sizeof(*c));
+	any = calloc(p->ncloud, sizeof(*any));
+	if (!c || !any) {
+		free(c);
+		free(any);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->ncloud; i++) {
+		struct af_cloud_key k = cidr_key(&p->cloud[i]);
+
+		for (j = 0; j < n; j++)
+			if (!memcmp(&c[j].key, &k, sizeof(k)))
+				break;
+		if (j == n)
+			c[n++].key = k;
+	}
+	for (i = 0; i < n && !err; i++) {
+		for (j = 0; j < p->ncloud && !err; j++) {
+			const struct policy_cidr *pc = &p->cloud[j];
+			struct af_cloud_key k = cidr_key(pc);
+
+			if (covers(&k, &c[i].key) &&
+			    add_ports(&c[i].val, &any[i], pc->port_min, pc->port_max)) {
+				log_warnx("policy: %s:%u: more than %d separate port ranges apply to one "
+					  "address range; merge them", pc->file, pc->line, AF_CLOUD_PORTS);
+				err = -E2BIG;
+			}
+		}
+	}
+	free(any);
+	if (err) {
+		free(c);
+		return err;
+	}
+	g->cloud = c;
+	g->ncloud = n;
+	return 0;
+}
+
 int generation_build(const struct policy *p, struct af_generation *g)
 {
 	struct entries e = { 0 };
@@ -322,6 +441,8 @@ int generation_build(const struct policy *p, struct af_generation *g)
 	err = add_trusted(p, &e, g);
 	if (!err)
 		err = add_self(&e);
+	if (!err)
+		err = add_cloud(p, g);
 	if (err)
 		goto fail;
 	entries_merge(&e);
@@ -339,6 +460,9 @@ fail:
 
 void generation_free(struct af_generation *g)
 {
+	free(g->cloud);
+	g->cloud = NULL;
+	g->ncloud = 0;
 	free(g->trusted);
 	g->trusted = NULL;
 	g->ntrusted = 0;

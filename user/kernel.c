@@ -33,6 +33,8 @@ static const char *const map_names[AF_MAP_NR] = {
 	[AF_MAP_META] = "af_meta",
 	[AF_MAP_LABELS] = "af_labels",
 	[AF_MAP_TRUSTED] = "af_trusted",
+	[AF_MAP_CLOUD] = "af_cloud",
+	[AF_MAP_SOCK] = "af_sock",
 	[AF_MAP_TASK] = "af_task",
 	[AF_MAP_DERIVED] = "af_derived",
 	[AF_MAP_ICACHE] = "af_icache",
@@ -133,9 +135,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* A new hash map holding n entries of key/value at key_at/val_at, stride apart. */
-static int filled_map(const char *name, __u32 ksize, __u32 vsize, const void *base, size_t n,
-		      size_t stride, size_t val_off)
+/*
+ * A new map of type holding the n entries at base, stride apart, each a key
+ * followed by its value at val_off.
+ */
+static int filled_map(enum bpf_map_type type, const char *name, __u32 ksize, __u32 vsize,
+		      const void *base, size_t n, size_t stride, size_t val_off)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
 	size_t i, max = n ? n : 1;
@@ -143,7 +148,9 @@ static int filled_map(const char *name, __u32 ksize, __u32 vsize, const void *ba
 
 	if (max > UINT32_MAX)
 		return -E2BIG;
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, name, ksize, vsize, (__u32)max, &opts);
+	if (type == BPF_MAP_TYPE_LPM_TRIE)
+		opts.map_flags = BPF_F_NO_PREALLOC;
+	fd = bpf_map_create(type, name, ksize, vsize, (__u32)max, &opts);
 	if (fd < 0) {
 		err = -errno;
 		log_warn(err, "kernel: cannot create a map of %zu entries", max);
@@ -169,22 +176,26 @@ static int filled_map(const char *name, __u32 ksize, __u32 vsize, const void *ba
 static int write_slot(struct af_kernel *k, const struct af_generation *g)
 {
 	__u32 slot = g->policy.gen & 1;
-	int labels, trusted = -1, err = 0;
+	int labels, trusted = -1, cloud = -1, err = 0;
 
-	labels = filled_map("af_labels_g", sizeof(struct af_inode_key), sizeof(struct af_label_val),
-			    g->entries, g->nentries, sizeof(*g->entries),
-			    offsetof(struct af_label_entry, val));
+	labels = filled_map(BPF_MAP_TYPE_HASH, "af_labels_g", sizeof(struct af_inode_key),
+			    sizeof(struct af_label_val), g->entries, g->nentries,
+			    sizeof(*g->entries), offsetof(struct af_label_entry, val));
 	if (labels < 0)
 		return labels;
-	trusted = filled_map("af_trusted_g", sizeof(struct af_trust_key), sizeof(struct af_trust),
-			     g->trusted, g->ntrusted, sizeof(*g->trusted),
+	trusted = filled_map(BPF_MAP_TYPE_HASH, "af_trusted_g", sizeof(struct af_trust_key),
+			     sizeof(struct af_trust), g->trusted, g->ntrusted, sizeof(*g->trusted),
 			     offsetof(struct af_trust_entry, val));
-	if (trusted < 0) {
-		err = trusted;
+	cloud = filled_map(BPF_MAP_TYPE_LPM_TRIE, "af_cloud_g", sizeof(struct af_cloud_key),
+			   sizeof(struct af_cloud_val), g->cloud, g->ncloud, sizeof(*g->cloud),
+			   offsetof(struct af_cloud_entry, val));
+	if (trusted < 0 || cloud < 0) {
+		err = trusted < 0 ? trusted : cloud;
 		goto out;
 	}
 	if (bpf_map_update_elem(k->fd[AF_MAP_LABELS], &slot, &labels, BPF_ANY) ||
 	    bpf_map_update_elem(k->fd[AF_MAP_TRUSTED], &slot, &trusted, BPF_ANY) ||
+	    bpf_map_update_elem(k->fd[AF_MAP_CLOUD], &slot, &cloud, BPF_ANY) ||
 	    bpf_map_update_elem(k->fd[AF_MAP_POLICY], &slot, &g->policy, BPF_ANY) ||
 	    bpf_map_update_elem(k->fd[AF_MAP_META], &slot, &g->meta, BPF_ANY)) {
 		err = -errno;
@@ -195,6 +206,8 @@ out:
 	close(labels);
 	if (trusted >= 0)
 		close(trusted);
+	if (cloud >= 0)
+		close(cloud);
 	return err;
 }
 

@@ -18,6 +18,8 @@ enum af_map_id {
 	AF_MAP_META,
 	AF_MAP_LABELS,
 	AF_MAP_TRUSTED,
+	AF_MAP_CLOUD,
+	AF_MAP_SOCK,
 	AF_MAP_TASK,
 	AF_MAP_DERIVED,
 	AF_MAP_ICACHE,
@@ -41,6 +43,12 @@ struct af_trust_entry {
 	struct af_trust val;
 };
 
+/* One cloud destination range of a generation. */
+struct af_cloud_entry {
+	struct af_cloud_key key;
+	struct af_cloud_val val;
+};
+
 /* Everything a generation is made of, built in full before it is applied. */
 struct af_generation {
 	struct af_policy policy;
@@ -49,6 +57,8 @@ struct af_generation {
 	size_t nentries;
 	struct af_trust_entry *trusted;
 	size_t ntrusted;
+	struct af_cloud_entry *cloud;
+	size_t ncloud;
 };
 
 /*

@@ -42,6 +42,33 @@ allowed() {
 	fi
 }
 
+# A tainted process's output is labelled like its data: whatever file it
+# writes (bats' own capture files included) takes its labels, and whoever
+# reads its pipes is tainted in turn. Programs that read labelled data
+# therefore run with their output on /dev/null and report by exit status
+# only; try then exits with the errno itself (13 is EACCES).
+quiet() {
+	status=0
+	TRY_ERRNO_EXIT=1 "$@" >/dev/null 2>&1 || status=$?
+}
+
+# quiet PROGRAM try-OP ARGS... must be refused with EACCES / must succeed.
+quiet_refused() {
+	quiet "$@"
+	if [ "$status" -ne 13 ]; then
+		echo "expected EACCES (13) from: $*; got status $status" >&2
+		return 1
+	fi
+}
+
+quiet_allowed() {
+	quiet "$@"
+	if [ "$status" -ne 0 ]; then
+		echo "expected success from: $*; got status $status" >&2
+		return 1
+	fi
+}
+
 af_fresh_tree() {
 	"$AF" unload >/dev/null 2>&1 || true
 	rm -rf "$T"

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Network sends: a process that has read labelled data (tainted, see
+ * files.bpf.c) may not send to a cloud destination by any route: connect,
+ * sendmsg and its relatives, write, sendfile and splice into a socket,
+ * io_uring. Taint also crosses Unix sockets and ptrace.
+ */
+#include "archfence.bpf.h"
+
+#define AF_UNIX_FAMILY		1
+#define AF_INET_FAMILY		2
+#define AF_INET6_FAMILY		10
+#define AF_NETLINK_FAMILY	16
+#define SOCK_STREAM_TYPE	1
+
+/* A destination: IPv6, or IPv4 as ::ffff:a.b.c.d. */
+struct dest {
+	__u8 addr[16];
+	__u16 port;		/* host order */
+	__u16 family;		/* as the process gave it */
+	bool known;		/* an address we can judge */
+};
+
+static __always_inline void dest_v4(struct dest *d, __u32 addr_be, __u16 port_be)
+{
+	__builtin_memset(d->addr, 0, 10);
+	d->addr[10] = 0xff;
+	d->addr[11] = 0xff;
+	__builtin_memcpy(&d->addr[12], &addr_be, 4);
+	d->port = bpf_ntohs(port_be);
+	d->family = AF_INET_FAMILY;
+	d->known = true;
+}
+
+/* From a socket address the process passed (connect, sendto). */
+static __always_inline void dest_from_addr(struct dest *d, void *sa, int len)
+{
+	__u16 family = 0;
+
+	d->known = false;
+	if (!sa || len < 2 || bpf_probe_read_kernel(&family, sizeof(family), sa))
+		return;
+	if (family == AF_INET_FAMILY && len >= (int)sizeof(struct sockaddr_in)) {
+		struct sockaddr_in sin;
+
+		if (bpf_probe_read_kernel(&sin, sizeof(sin), sa))
+			return;
+		dest_v4(d, sin.sin_addr.s_addr, sin.sin_port);
+	} else if (family == AF_INET6_FAMILY && len >= (int)sizeof(struct sockaddr_in6)) {
+		struct sockaddr_in6 sin6;
+
+		if (bpf_probe_read_kernel(&sin6, sizeof(sin6), sa))
+			return;
+		__builtin_memcpy(d->addr, &sin6.sin6_addr, 16);
+		d->port = bpf_ntohs(sin6.sin6_port);
+		d->family = AF_INET6_FAMILY;
+		d->known = true;
+	}
+}
+
+/* From the peer a connected socket talks to. */
+static __always_inline void dest_from_sock(struct dest *d, struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	d->known = false;
+	if (family == AF_INET_FAMILY) {
+		dest_v4(d, sk->__sk_common.skc_daddr, sk->__sk_common.skc_dport);
+	} else if (family == AF_INET6_FAMILY) {
+		BPF_CORE_READ_INTO(&d->addr, sk, __sk_common.skc_v6_daddr);
+		d->port = bpf_ntohs(sk->__sk_common.skc_dport);
+		d->family = AF_INET6_FAMILY;
+		d->known = true;
+	}
+}
+
+static __always_inline bool dest_unspecified(const struct dest *d)
+{
+	__u64 hi, lo;
+
+	__builtin_memcpy(&hi, d->addr, 8);
+	__builtin_memcpy(&lo, &d->addr[8], 8);
+	if (hi)
+		return false;
+	if (!lo)
+		return true;
+	/* ::ffff:0.0.0.0 */
+	return d->addr[10] == 0xff && d->addr[11] == 0xff && !d->addr[12] && !d->addr[13] &&
+	       !d->addr[14] && !d->addr[15];
+}
+
+static __always_inline bool dest_loopback(const struct dest *d)
+{
+	__u64 hi;
+
+	__builtin_memcpy(&hi, d->addr, 8);
+	if (hi)
+		return false;
+	if (d->addr[10] == 0xff && d->addr[11] == 0xff)
+		return d->addr[12] == 127;
+	return !d->addr[8] && !d->addr[9] && !d->addr[10] && !d->addr[11] && !d->addr[12] &&
+	       !d->addr[13] && !d->addr[14] && d->addr[15] == 1;
+}
+
+/* Whether a destination is one the send rules cover. */
+static __always_inline bool dest_covered(const struct af_ctx *c, const struct dest *d)
+{
+	struct af_cloud_key k = { .prefixlen = 128 };
+	struct af_cloud_val *v;
+	int i;
+
+	if (!d->known)
+		return true; /* cannot tell where it goes: fail closed */
+	if (dest_unspecified(d))
+		return false; /* not connected yet: judged when it is */
+	if (c->pol->flags & AF_POL_SENDALL)
+		return !dest_loopback(d);
+	__builtin_memcpy(k.addr, d->addr, 16);
+	v = bpf_map_lookup_elem(c->cloud, &k);
+	if (!v)
+		return false;
+	if (!v->nports)
+		return true;
+	for (i = 0; i < AF_CLOUD_PORTS; i++) {
+		if (i >= v->nports)
+			break;
+		if (d->port >= v->lo[i] && d->port <= v->hi[i])
+			return true;
+	}
+	return false;
+}
+
+/* The one decision for every send. */
+static __always_inline int decide_send(const struct af_ctx *c, const struct dest *d)
+{
+	__u32 taint = af_taint_of_current(), action;
+	__u64 h = AF_FNV64_OFFSET, part;
+	struct af_event *ev;
+	int i;
+
+	if (!taint)
+		return 0; /* it has read nothing labelled */
+	if (!dest_covered(c, d))
+		return 0;
+	action = af_action(c, AF_OP_SEND, taint);
+	af_count_decision(AF_OP_SEND, action, taint);
+	if (action == AF_ALLOW)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		__builtin_memcpy(&part, &d->addr[i * 8], 8);
+		h ^= part;
+		h *= AF_FNV64_PRIME;
+	}
+	ev = af_event_new(c, AF_EV_SEND, AF_OP_SEND, action, taint,
+			  ((__u64)d->family << 16) | d->port, h);
+	if (ev) {
+		ev->dport = d->port;
+		ev->family = d->known ? d->family : 0;
+		if (d->family == AF_INET_FAMILY)
+			__builtin_memcpy(ev->daddr, &d->addr[12], 4);
+		else
+			__builtin_memcpy(ev->daddr, d->addr, 16);
+		if (!d->known)
+			ev->flags |= AF_EVF_UNKNOWN;
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return action == AF_DENY ? -EACCES : 0;
+}
+
+/* What a tainted process puts into a Unix socket taints whoever reads it. */
+static __always_inline int taint_sock(struct sock *sk, __u32 taint)
+{
+	__u32 *st;
+
+	if (!sk || !taint)
+		return 0;
+	st = bpf_sk_storage_get(&af_sock, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return -EACCES; /* the taint would be lost on the way */
+	__sync_fetch_and_or(st, taint);
+	return 0;
+}
+
+/*
+ * A send on sock, to the address the process gave (sendto) or else to the
+ * socket's peer.
+ */
+static __always_inline int check_send(const struct af_ctx *c, struct socket *sock, void *addr,
+				      int addrlen)
+{
+	struct sock *sk = sock->sk;
+	struct dest d = {};
+	__u16 family;
+
+	if (!sk)
+		return 0; /* not set up: the send fails on its own */
+	family = sk->__sk_common.skc_family;
+	if (family == AF_UNIX_FAMILY) {
+		struct unix_sock *u = bpf_skc_to_unix_sock(sk);
+
+		return u ? taint_sock(u->peer, af_taint_of_current()) : 0;
+	}
+	if (family == AF_NETLINK_FAMILY)
+		return 0; /* to the kernel itself */
+	if (family == AF_INET_FAMILY || family == AF_INET6_FAMILY) {
+		dest_from_sock(&d, sk);
+		if (addr && (sock->type != SOCK_STREAM_TYPE || dest_unspecified(&d)))
+			dest_from_addr(&d, addr, addrlen);
+	}
+	/* Any other family (packet, vsock, ...): d.known stays false. */
+	return decide_send(c, &d);
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(af_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
+	     int ret)
+{
+	struct af_ctx c;
+	struct dest d;
+	__u16 family;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	family = sock->sk ? sock->sk->__sk_common.skc_family : 0;
+	if (family != AF_INET_FAMILY && family != AF_INET6_FAMILY)
+		return 0; /* Unix and netlink sockets stay on this host */
+	dest_from_addr(&d, address, addrlen);
+	if (!d.known)
+		return 0; /* AF_UNSPEC: a disconnect, nothing is sent */
+	return decide_send(&c, &d);
+}
+
+SEC("lsm/socket_sendmsg")
+int BPF_PROG(af_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_send(&c, sock, msg->msg_name, msg->msg_namelen);
+}
+
+/* sendfile and splice into a socket go through here, not sendmsg. */
+SEC("lsm/file_permission")
+int BPF_PROG(af_sock_file_permission, struct file *file, int mask, int ret)
+{
+	struct inode *inode = file->f_inode;
+	struct socket *sock;
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (!(mask & (MAY_WRITE | MAY_APPEND)) || !inode || (inode->i_mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0; /* not a socket after all */
+	return check_send(&c, sock, NULL, 0);
+}
+
+SEC("lsm/unix_may_send")
+int BPF_PROG(af_unix_may_send, struct socket *sock, struct socket *other, int ret)
+{
+	if (ret)
+		return ret;
+	return taint_sock(other->sk, af_taint_of_current());
+}
+
+SEC("lsm/socket_recvmsg")
+int BPF_PROG(af_socket_recvmsg, struct socket *sock, struct msghdr *msg, int size, int flags,
+	     int ret)
+{
+	struct sock *sk = sock->sk;
+	__u32 *st;
+
+	if (ret)
+		return ret;
+	if (!sk || sk->__sk_common.skc_family != AF_UNIX_FAMILY)
+		return 0;
+	st = bpf_sk_storage_get(&af_sock, sk, 0, 0);
+	if (!st || !*st)
+		return 0; /* nothing tainted was written into it */
+	return af_taint(*st) ? -EACCES : 0;
+}
+
+/* Reading a tainted process's memory (ptrace, process_vm_readv, /proc/PID/mem) taints. */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(af_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	struct af_task *t;
+
+	if (ret)
+		return ret;
+	t = bpf_task_storage_get(&af_task, child, 0, 0);
+	if (!t || !t->taint)
+		return 0;
+	return af_taint(t->taint) ? -EPERM : 0;
+}
