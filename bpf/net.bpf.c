@@ -13,6 +13,22 @@
 #define AF_NETLINK_FAMILY	16
 #define SOCK_STREAM_TYPE	1
 
+/* Flows tainted processes sent into (see struct af_flow_key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct af_flow_key);
+	__type(value, __u32);
+} af_flows SEC(".maps");
+
+/* Whether any flow was ever recorded: receivers skip the lookup until then. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} af_flows_used SEC(".maps");
+
 /* A destination: IPv6, or IPv4 as ::ffff:a.b.c.d. */
 struct dest {
 	__u8 addr[16];
@@ -167,6 +183,88 @@ static __always_inline int decide_send(const struct af_ctx *c, const struct dest
 	return action == AF_DENY ? -EACCES : 0;
 }
 
+/* The local end of an Internet socket, in the same form as struct dest. */
+static __always_inline void local_of_sock(struct dest *d, struct sock *sk)
+{
+	if (sk->__sk_common.skc_family == AF_INET_FAMILY) {
+		dest_v4(d, sk->__sk_common.skc_rcv_saddr, 0);
+	} else {
+		BPF_CORE_READ_INTO(&d->addr, sk, __sk_common.skc_v6_rcv_saddr);
+		d->known = true;
+	}
+	d->port = sk->__sk_common.skc_num;
+}
+
+/*
+ * A tainted process sent into a flow that stays allowed (not to the cloud):
+ * remember it, so that a receiver on this host (a local proxy, a relay) is
+ * tainted when it reads, whatever it does with the data next.
+ */
+static __always_inline void record_flow(struct socket *sock, const struct dest *to, __u32 taint)
+{
+	struct af_flow_key k = { .proto = sock->type };
+	struct dest from = {};
+	__u32 zero = 0, *used, *old;
+
+	if (!to->known)
+		return;
+	__builtin_memcpy(k.daddr, to->addr, 16);
+	k.dport = to->port;
+	/* the receiver's view when it is not connected (datagrams) */
+	if (sock->type != SOCK_STREAM_TYPE) {
+		old = bpf_map_lookup_elem(&af_flows, &k);
+		if (!old || (*old & taint) != taint) {
+			__u32 v = taint | (old ? *old : 0);
+
+			bpf_map_update_elem(&af_flows, &k, &v, BPF_ANY);
+		}
+	}
+	local_of_sock(&from, sock->sk);
+	if (from.port) {
+		__builtin_memcpy(k.saddr, from.addr, 16);
+		k.sport = from.port;
+		old = bpf_map_lookup_elem(&af_flows, &k);
+		if (!old || (*old & taint) != taint) {
+			__u32 v = taint | (old ? *old : 0);
+
+			bpf_map_update_elem(&af_flows, &k, &v, BPF_ANY);
+		}
+	}
+	used = bpf_map_lookup_elem(&af_flows_used, &zero);
+	if (used && !*used)
+		*used = 1;
+}
+
+/* A receiver reading from an Internet socket a tainted process sent into. */
+static __always_inline int taint_from_flow(struct socket *sock)
+{
+	struct af_flow_key k = { .proto = sock->type };
+	struct sock *sk = sock->sk;
+	struct dest local = {}, peer = {};
+	__u32 zero = 0, *used, *v, taint = 0;
+
+	used = bpf_map_lookup_elem(&af_flows_used, &zero);
+	if (!used || !*used || !sk)
+		return 0; /* no tainted process ever sent anything */
+	local_of_sock(&local, sk);
+	__builtin_memcpy(k.daddr, local.addr, 16);
+	k.dport = local.port;
+	if (sock->type != SOCK_STREAM_TYPE) {
+		v = bpf_map_lookup_elem(&af_flows, &k);
+		if (v)
+			taint |= *v;
+	}
+	dest_from_sock(&peer, sk);
+	if (peer.known && !dest_unspecified(&peer)) {
+		__builtin_memcpy(k.saddr, peer.addr, 16);
+		k.sport = peer.port;
+		v = bpf_map_lookup_elem(&af_flows, &k);
+		if (v)
+			taint |= *v;
+	}
+	return af_taint(taint) ? -EACCES : 0;
+}
+
 /* What a tainted process puts into a Unix socket taints whoever reads it. */
 static __always_inline int taint_sock(struct sock *sk, __u32 taint)
 {
@@ -203,9 +301,19 @@ static __always_inline int check_send(const struct af_ctx *c, struct socket *soc
 	if (family == AF_NETLINK_FAMILY)
 		return 0; /* to the kernel itself */
 	if (family == AF_INET_FAMILY || family == AF_INET6_FAMILY) {
+		int ret;
+
 		dest_from_sock(&d, sk);
 		if (addr && (sock->type != SOCK_STREAM_TYPE || dest_unspecified(&d)))
 			dest_from_addr(&d, addr, addrlen);
+		ret = decide_send(c, &d);
+		if (!ret) {
+			__u32 taint = af_taint_of_current();
+
+			if (taint)
+				record_flow(sock, &d, taint);
+		}
+		return ret;
 	}
 	/* Any other family (packet, vsock, ...): d.known stays false. */
 	return decide_send(c, &d);
@@ -244,7 +352,7 @@ int BPF_PROG(af_socket_sendmsg, struct socket *sock, struct msghdr *msg, int siz
 	return check_send(&c, sock, msg->msg_name, msg->msg_namelen);
 }
 
-/* sendfile and splice into a socket go through here, not sendmsg. */
+/* sendfile and splice into or out of a socket go through here, not sendmsg. */
 SEC("lsm/file_permission")
 int BPF_PROG(af_sock_file_permission, struct file *file, int mask, int ret)
 {
@@ -254,13 +362,23 @@ int BPF_PROG(af_sock_file_permission, struct file *file, int mask, int ret)
 
 	if (ret)
 		return ret;
-	if (!(mask & (MAY_WRITE | MAY_APPEND)) || !inode || (inode->i_mode & S_IFMT) != S_IFSOCK)
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFSOCK)
 		return 0;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
 	sock = bpf_sock_from_file(file);
 	if (!sock)
 		return 0; /* not a socket after all */
+	if ((mask & MAY_READ) && sock->sk) {
+		__u16 family = sock->sk->__sk_common.skc_family;
+
+		if (family == AF_INET_FAMILY || family == AF_INET6_FAMILY)
+			ret = taint_from_flow(sock);
+		if (ret)
+			return ret;
+	}
+	if (!(mask & (MAY_WRITE | MAY_APPEND)))
+		return 0;
 	return check_send(&c, sock, NULL, 0);
 }
 
@@ -281,7 +399,12 @@ int BPF_PROG(af_socket_recvmsg, struct socket *sock, struct msghdr *msg, int siz
 
 	if (ret)
 		return ret;
-	if (!sk || sk->__sk_common.skc_family != AF_UNIX_FAMILY)
+	if (!sk)
+		return 0;
+	if (sk->__sk_common.skc_family == AF_INET_FAMILY ||
+	    sk->__sk_common.skc_family == AF_INET6_FAMILY)
+		return taint_from_flow(sock);
+	if (sk->__sk_common.skc_family != AF_UNIX_FAMILY)
 		return 0;
 	st = bpf_sk_storage_get(&af_sock, sk, 0, 0);
 	if (!st || !*st)

@@ -174,6 +174,21 @@ struct af_cloud_val {
 	__u16 pad;
 };
 
+/*
+ * A flow a tainted process sent into, from the receiver's side of view: its
+ * receiver is tainted in turn (a local proxy that would carry the data on).
+ * Addresses as IPv6 or IPv4-mapped; saddr zero and sport 0 for a receiver
+ * that is not connected (UDP).
+ */
+struct af_flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;		/* host order */
+	__u16 dport;
+	__u16 proto;		/* IPPROTO_TCP, IPPROTO_UDP, ... */
+	__u16 pad;
+};
+
 /* Event kinds. */
 enum af_event_kind {
 	AF_EV_FILE	= 1,
