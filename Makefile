@@ -92,7 +92,7 @@ $(OUT)/unit/%: tests/unit/%.c tests/unit/unit.h $(USER_SAN_OBJS) | $(OUT)/unit
 
 $(OUT)/helpers/%: tests/helpers/%.c include/archfence.h | $(OUT)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -o $@ $< -luring
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -o $@ $< -luring -lbpf -lelf -lz
 
 $(OUT)/bench/%: tests/bench/%.c | $(OUT)/bench
 	$(call msg,CC,$@)
@@ -124,11 +124,59 @@ include tests/fuzz/build.mk
 vmlinux:
 	$(Q)vmlinux/gen $(KERNEL) $(ARCH)
 
+# Installed layout. The policy lives in /etc whatever PREFIX is: it is the
+# host's, and never overwritten. journald's catalog and systemd are told
+# about the new files only when installing into the running system.
+SBINDIR    := $(PREFIX)/sbin
+UNITDIR    := $(PREFIX)/lib/systemd/system
+CATALOGDIR := $(PREFIX)/lib/systemd/catalog
+MANDIR     := $(PREFIX)/share/man
+CONFDIR    := $(DESTDIR)/etc/archfence
+LIVE       := $(if $(DESTDIR),,$(wildcard /run/systemd/system))
+
 install: $(OUT)/archfence
-	install -D -m 0755 $(OUT)/archfence $(DESTDIR)$(PREFIX)/sbin/archfence
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/archfence)
+	$(Q)install -D -m 0755 $(OUT)/archfence $(DESTDIR)$(SBINDIR)/archfence
+	$(Q)install -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(CONFDIR)/policy.d
+	$(call msg,INSTALL,$(DESTDIR)$(UNITDIR)/archfence.service)
+	$(Q)sed 's|/usr/sbin/archfence|$(SBINDIR)/archfence|g' systemd/archfence.service \
+		>$(DESTDIR)$(UNITDIR)/archfence.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/archfence.service
+	$(call msg,INSTALL,$(DESTDIR)$(CATALOGDIR)/archfence*.catalog)
+	$(Q)install -m 0644 catalog/archfence.catalog catalog/archfence.zh_CN.catalog $(DESTDIR)$(CATALOGDIR)/
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/archfence.8 man5/archfence-policy.5)
+	$(Q)install -m 0644 docs/archfence.8 $(DESTDIR)$(MANDIR)/man8/archfence.8
+	$(Q)install -m 0644 docs/archfence-policy.5 $(DESTDIR)$(MANDIR)/man5/archfence-policy.5
+	$(Q)if [ -e $(CONFDIR)/policy.yaml ]; then \
+		echo "  KEEP     $(CONFDIR)/policy.yaml (not overwritten)"; \
+	else \
+		printf '  %-8s %s\n' INSTALL $(CONFDIR)/policy.yaml; \
+		install -m 0644 policy/default.yaml $(CONFDIR)/policy.yaml; \
+	fi
+ifneq ($(LIVE),)
+	$(Q)journalctl --update-catalog
+	$(Q)systemctl daemon-reload
+endif
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/archfence
+ifneq ($(LIVE),)
+	$(Q)systemctl disable archfence.service 2>/dev/null || true
+endif
+	$(call msg,RM,$(DESTDIR)$(SBINDIR)/archfence and its unit, catalogs and man pages)
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/archfence $(DESTDIR)$(UNITDIR)/archfence.service \
+		$(DESTDIR)$(CATALOGDIR)/archfence.catalog $(DESTDIR)$(CATALOGDIR)/archfence.zh_CN.catalog \
+		$(DESTDIR)$(MANDIR)/man8/archfence.8 $(DESTDIR)$(MANDIR)/man5/archfence-policy.5
+	$(Q)if cmp -s policy/default.yaml $(CONFDIR)/policy.yaml; then \
+		rm -f $(CONFDIR)/policy.yaml; \
+	elif [ -e $(CONFDIR)/policy.yaml ]; then \
+		echo "  KEEP     $(CONFDIR)/policy.yaml (changed from the default: remove it by hand)"; \
+	fi
+	$(Q)rmdir $(CONFDIR)/policy.d $(CONFDIR) 2>/dev/null || true
+ifneq ($(LIVE),)
+	$(Q)journalctl --update-catalog
+	$(Q)systemctl daemon-reload
+endif
 
 clean:
 	rm -rf $(OUT)

@@ -30,6 +30,7 @@
 #define PROT_WRITE	0x2
 #define PROT_EXEC	0x4
 #define MAP_SHARED	0x01
+#define PTRACE_MODE_ATTACH_FLAG	0x02	/* attach, /proc/PID/mem, process_vm_readv */
 #define VM_SHARED	0x08
 #define S_IFMT		00170000
 #define S_IFDIR		0040000
@@ -181,6 +182,17 @@ AF_MAP struct {
 	__type(value, struct af_coalesce_val);
 } af_coalesce SEC(".maps");
 
+/*
+ * archfence's own maps, programs and links, by AF_OWN_KEY(kind, id): only
+ * the controller may touch them. (Maps, programs and links number apart.)
+ */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u8);
+} af_own SEC(".maps");
+
 /* The policy in force and its label map, or NULL before the first apply. */
 struct af_ctx {
 	struct af_policy *pol;
@@ -189,7 +201,10 @@ struct af_ctx {
 	void *cloud;
 	__u32 gen;
 	__u32 epoch;
+	__u32 flags;		/* struct af_state's */
 };
+
+#define AF_SELF_BIT	(1u << AF_SELF_LABEL)
 
 static __always_inline int af_ctx_get(struct af_ctx *c)
 {
@@ -204,6 +219,7 @@ static __always_inline int af_ctx_get(struct af_ctx *c)
 	/* Read the epoch first: a label computed now is stamped with it. */
 	c->epoch = *(volatile __u32 *)ep;
 	c->gen = st->gen;
+	c->flags = st->flags;
 	slot = c->gen & 1;
 	c->pol = bpf_map_lookup_elem(&af_policy, &slot);
 	c->labels = bpf_map_lookup_elem(&af_labels, &slot);
@@ -211,8 +227,7 @@ static __always_inline int af_ctx_get(struct af_ctx *c)
 	c->cloud = bpf_map_lookup_elem(&af_cloud, &slot);
 	if (!c->pol || !c->labels || !c->trusted || !c->cloud)
 		return -1;
-	if (c->pol->mode == AF_MODE_OFF)
-		return -1;
+	/* Mode off still runs: archfence's own files stay protected. */
 	return 0;
 }
 
@@ -242,9 +257,18 @@ static __always_inline void af_count_decision(__u32 op, __u32 action, __u32 labe
 {
 	struct count_ctx cc = { .labels = labels, .op = op, .action = action };
 
+	__u32 top = 0, m = labels;
+
 	af_count(AF_CNT_INDEX(op, action), 1);
-	if (labels)
-		bpf_loop(AF_MAX_LABELS, count_label, &cc, 0);
+	if (!labels)
+		return;
+	/* Up to the highest label present, not all 32. */
+	if (m >> 16) { top += 16; m >>= 16; }
+	if (m >> 8) { top += 8; m >>= 8; }
+	if (m >> 4) { top += 4; m >>= 4; }
+	if (m >> 2) { top += 2; m >>= 2; }
+	if (m >> 1) { top += 1; }
+	bpf_loop(top + 1, count_label, &cc, 0);
 }
 
 /*
@@ -406,6 +430,17 @@ static __always_inline __u32 af_action(const struct af_ctx *c, __u32 op, __u32 l
 	__u32 action = AF_ALLOW;
 
 	if (op >= AF_OP_COUNT)
+		return AF_ALLOW;
+	/*
+	 * archfence's own files and pins: only the controller changes them,
+	 * and not even it when locked; in every mode.
+	 */
+	if ((labels & AF_SELF_BIT) && op == AF_OP_WRITE) {
+		if (!af_is_controller() || (c->flags & AF_STATE_LOCKED))
+			return AF_DENY;
+	}
+	labels &= ~AF_SELF_BIT;
+	if (c->pol->mode == AF_MODE_OFF)
 		return AF_ALLOW;
 	labels &= ~af_grant(c, op);
 	if (labels & c->pol->deny[op])

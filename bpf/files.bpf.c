@@ -256,8 +256,12 @@ static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 l
 		action = c->pol->mode == AF_MODE_ENFORCE ? AF_DENY : AF_AUDIT;
 	else
 		action = af_action(c, op, labels);
-	/* Reading labelled data taints the reader; if that cannot be recorded, refuse. */
-	if (op == AF_OP_READ && action != AF_DENY && af_taint(labels))
+	/*
+	 * Reading labelled data taints the reader (archfence's own files and
+	 * labels that allow everything excepted); if that cannot be recorded,
+	 * refuse.
+	 */
+	if (op == AF_OP_READ && action != AF_DENY && af_taint(labels & c->pol->tainting))
 		action = AF_DENY;
 	af_count_decision(op, action, labels);
 	if (action == AF_ALLOW)
@@ -272,7 +276,10 @@ static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 l
 			event_path(ev, dentry);
 		bpf_ringbuf_submit(ev, 0);
 	}
-	return action == AF_DENY ? -EACCES : 0;
+	if (action != AF_DENY)
+		return 0;
+	/* Changing archfence itself is not permitted; labelled data is not accessible. */
+	return (labels & AF_SELF_BIT) && op == AF_OP_WRITE ? -EPERM : -EACCES;
 }
 
 /* An inode's labels and the decision for op on it, in one call. */

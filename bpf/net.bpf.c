@@ -420,6 +420,8 @@ int BPF_PROG(af_ptrace_access_check, struct task_struct *child, unsigned int mod
 
 	if (ret)
 		return ret;
+	if (!(mode & PTRACE_MODE_ATTACH_FLAG))
+		return 0; /* /proc status and the like, not the memory */
 	t = bpf_task_storage_get(&af_task, child, 0, 0);
 	if (!t || !t->taint)
 		return 0;

@@ -13,6 +13,8 @@
 #endif
 
 #define AF_MAX_LABELS		32	/* labels are bits of a __u32 mask */
+#define AF_SELF_LABEL		31	/* archfence's own files and pins: the last bit */
+#define AF_MAX_POLICY_LABELS	31	/* labels a policy may define */
 #define AF_LABEL_NAME_MAX	32
 #define AF_PATH_MAX		1024	/* size of an event's path buffer */
 #define AF_PATH_CAP		511	/* bytes of path it carries, at most */
@@ -111,7 +113,7 @@ struct af_policy {
 	__u32 nlabels;		/* labels defined */
 	__u32 rooted;		/* labels that some path carries */
 	__u32 flags;		/* AF_POL_* */
-	__u32 pad;
+	__u32 tainting;		/* labels with some action other than allow: reading them taints */
 };
 
 #define AF_POL_SENDALL	(1u << 0)	/* send rules cover every non-loopback destination */
@@ -119,8 +121,11 @@ struct af_policy {
 /* Global state, one entry: what the programs read first. */
 struct af_state {
 	__u32 gen;		/* generation in force; 0: no policy yet */
-	__u32 slot;		/* which of the two policy slots holds it */
+	__u32 flags;		/* AF_STATE_* */
+	__u8 build[16];		/* the BPF object that wrote it (first bytes of its SHA-256) */
 };
+
+#define AF_STATE_LOCKED	(1u << 0)	/* locked until reboot: nothing may change */
 
 /*
  * What the controller records about each generation, for status and for
@@ -194,6 +199,30 @@ enum af_event_kind {
 	AF_EV_FILE	= 1,
 	AF_EV_SEND	= 2,
 	AF_EV_LABELLED	= 3,	/* a file took labels: moved, linked or written by a tainted process */
+	AF_EV_SELF	= 4,	/* an attempt on archfence itself; dev says what (AF_SELF_*) */
+};
+
+/* What an AF_EV_SELF attempt was on. */
+enum af_self_what {
+	AF_SELF_MAP	 = 1,	/* a descriptor of an archfence map */
+	AF_SELF_PROG	 = 2,	/* a descriptor of an archfence program */
+	AF_SELF_LINK	 = 3,	/* a descriptor of an archfence link */
+	AF_SELF_OVERRIDE = 4,	/* loading a program that could override LSM decisions */
+	AF_SELF_TRACE	 = 5,	/* tracing the controller */
+};
+
+/* The key of an object in af_own: its kind of number, and the number. */
+#define AF_OWN_KEY(space, id)	(((__u64)(space) << 32) | (id))
+#define AF_OWN_SPACE_MAP	1
+#define AF_OWN_SPACE_PROG	2
+#define AF_OWN_SPACE_LINK	3
+
+/* Kinds of archfence objects in af_own (its value). */
+enum af_own_kind {
+	AF_OWN_MAP	= 1,
+	AF_OWN_EVENTS	= 2,	/* the event ring buffer: drained even when locked */
+	AF_OWN_PROG	= 3,
+	AF_OWN_LINK	= 4,
 };
 
 /* Event flags. */

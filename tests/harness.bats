@@ -38,3 +38,22 @@ VM="$BATS_TEST_DIRNAME/vm/run"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"no bpf in its LSM list"* ]]
 }
+
+@test "doctor on a guest whose LSM list lacks bpf says what to change and exits 3; on a good one 0" {
+	run "$VM" -q --no-bpf-ok --append lsm=landlock,yama -- build/archfence doctor
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"bpf is not in the active LSM list (lockdown,capability,landlock,yama)"* ]]
+	[[ "$output" == *"lsm=lockdown,capability,landlock,yama,bpf"* ]]
+	[[ "$output" == *"GRUB_CMDLINE_LINUX"* ]]
+	run "$VM" -q -- build/archfence doctor
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"archfence can enforce here"* ]]
+}
+
+@test "apply on a guest whose LSM list lacks bpf refuses to claim enforcement" {
+	run "$VM" -q --no-bpf-ok --append lsm=landlock,yama -- sh -c \
+		'mkdir -p /srv/x && printf "paths:\n  /srv/x: secret\n" >/tmp/p.yaml && build/archfence apply /tmp/p.yaml'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cannot enforce"* ]]
+	[[ "$output" == *"lsm="* ]]
+}

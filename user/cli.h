@@ -54,6 +54,7 @@ extern volatile int cli_stop;
 void cli_catch_signals(void);
 
 extern const struct command cmd_check, cmd_apply, cmd_status, cmd_events, cmd_unload,
-	cmd_doctor;
+	cmd_lock, cmd_doctor, cmd_explain, cmd_edit;
+extern const struct command cmd_daemon, cmd_report;
 
 #endif

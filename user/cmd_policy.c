@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "cli.h"
 #include "cmd.h"
 #include "generation.h"
+#include "journal.h"
 #include "kernel.h"
 #include "log.h"
 #include "policy.h"
@@ -33,10 +36,13 @@ static const char *const *protected_paths(void)
 	return paths;
 }
 
-int cmd_load_policy(const char *file, struct policy **p)
+/* Load file, printing every error; their count and text for the journal. */
+static int load_policy(const char *file, struct policy **p, size_t *nerrors, char **text)
 {
 	struct policy_opts opts = { .protected_paths = protected_paths() };
 	struct policy_errors errs = { 0 };
+	size_t size;
+	FILE *f;
 	int err;
 
 	err = policy_load(file, &opts, p, &errs);
@@ -45,9 +51,20 @@ int cmd_load_policy(const char *file, struct policy **p)
 
 		fprintf(stderr, "archfence: %s: %zu error%s, nothing applied\n", file, n,
 			n == 1 ? "" : "s");
+		if (nerrors)
+			*nerrors = n;
+		if (text && (f = open_memstream(text, &size))) {
+			policy_errors_print(&errs, f);
+			fclose(f);
+		}
 	}
 	policy_errors_clear(&errs);
 	return err;
+}
+
+int cmd_load_policy(const char *file, struct policy **p)
+{
+	return load_policy(file, p, NULL, NULL);
 }
 
 static void print_summary(const struct policy *p, FILE *f)
@@ -101,29 +118,59 @@ const struct command cmd_check = {
 	.run = run_check,
 };
 
-static int run_apply(int argc, char **argv)
+/* The policy in force, if any: for the record of a refused one. */
+static bool policy_in_force(struct af_meta *meta)
 {
-	static const struct option opts[] = { { "dry-run", no_argument, NULL, 'n' }, { 0 } };
-	const char *file = POLICY_DEFAULT_FILE;
+	struct af_kernel *k = NULL;
+	struct af_state st;
+	bool ok;
+
+	if (kernel_open_pinned(&k))
+		return false;
+	ok = kernel_state(k, &st, NULL, meta) == 0 && st.gen;
+	kernel_close(k);
+	return ok;
+}
+
+static void record_refused(const char *file, const char *stage, size_t nerrors, const char *text)
+{
+	struct af_meta meta;
+	int err;
+
+	err = journal_policy_refused(file, stage, nerrors, text,
+				     policy_in_force(&meta) ? &meta : NULL);
+	if (err)
+		log_warn(err, "apply: cannot record the refusal in the journal");
+}
+
+int cmd_apply_file(const char *file, unsigned flags)
+{
+	bool dry_run = flags & APPLY_DRY_RUN, prev = false;
 	struct af_generation g = { 0 };
 	struct af_kernel *k = NULL;
+	struct af_policy prev_pol;
+	struct af_meta prev_meta;
 	struct policy *p = NULL;
-	int rc = EXIT_OK, err, lock = -1, opt;
-	bool dry_run = false;
+	int rc = EXIT_OK, err, lock = -1;
+	struct af_state st;
+	char *errtext = NULL;
+	size_t nerrors = 0;
 	char why[512];
 
-	while ((opt = cli_getopt(&cmd_apply, argc, argv, "n", opts)) != -1) {
-		if (opt != 'n')
-			return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
-		dry_run = true;
+	/* The daemon at start: a policy in force is picked up, not replaced. */
+	if ((flags & APPLY_IF_UNLOADED) && kernel_open_pinned(&k) == 0) {
+		kernel_close(k);
+		return EXIT_OK;
 	}
-	if (cli_operands(&cmd_apply, argc, argv, 0, 1))
-		return EXIT_USAGE;
-	if (optind < argc)
-		file = argv[optind];
-	if (cmd_load_policy(file, &p))
-		return EXIT_FAIL;
+	if (load_policy(file, &p, &nerrors, &errtext)) {
+		if (!dry_run)
+			record_refused(file, "check", nerrors, errtext);
+		rc = EXIT_FAIL;
+		goto out;
+	}
 	if (generation_build(p, &g)) {
+		if (!dry_run)
+			record_refused(file, "resolve", 1, NULL);
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -145,24 +192,67 @@ static int run_apply(int argc, char **argv)
 		goto out;
 	}
 	err = kernel_open_pinned(&k);
-	if (err == -ENOENT)
+	if (!err && (flags & APPLY_IF_UNLOADED))
+		goto out; /* applied by someone else meanwhile */
+	if (err == -ENOENT) {
 		err = kernel_install(&k, &g);
-	else if (!err)
+	} else if (!err) {
+		prev = kernel_state(k, &st, &prev_pol, &prev_meta) == 0 && st.gen;
 		err = kernel_apply(k, &g);
+	}
+	if (err == -EPERM && prev && (st.flags & AF_STATE_LOCKED)) {
+		log_warnx("apply: archfence is locked until the next reboot; %s not applied", file);
+		record_refused(file, "locked", 0, NULL);
+		rc = EXIT_LOCKED;
+		goto out;
+	}
 	if (err) {
 		log_warnx("apply: %s not applied; the policy in force is unchanged", file);
+		record_refused(file, "kernel", 1, NULL);
 		rc = EXIT_FAIL;
 		goto out;
 	}
 	printf("policy applied: generation %u, ", g.policy.gen);
 	print_summary(p, stdout);
+	err = journal_policy_applied(file, &g, prev ? &prev_pol : NULL, prev ? &prev_meta : NULL);
+	if (err)
+		log_warn(err, "apply: cannot record the new policy in the journal");
+	/* lock: yes, the policy's own word: locked from now until reboot. */
+	if (p->lock) {
+		if (kernel_lock(k)) {
+			log_warnx("apply: the policy asks for lock: yes, and locking failed");
+			rc = EXIT_FAIL;
+		} else {
+			printf("locked until the next reboot, as the policy asks (lock: yes)\n");
+		}
+	}
 out:
 	if (lock >= 0)
 		close(lock);
 	kernel_close(k);
 	generation_free(&g);
 	policy_free(p);
+	free(errtext);
 	return rc;
+}
+
+static int run_apply(int argc, char **argv)
+{
+	static const struct option opts[] = { { "dry-run", no_argument, NULL, 'n' }, { 0 } };
+	const char *file = POLICY_DEFAULT_FILE;
+	unsigned flags = 0;
+	int opt;
+
+	while ((opt = cli_getopt(&cmd_apply, argc, argv, "n", opts)) != -1) {
+		if (opt != 'n')
+			return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
+		flags |= APPLY_DRY_RUN;
+	}
+	if (cli_operands(&cmd_apply, argc, argv, 0, 1))
+		return EXIT_USAGE;
+	if (optind < argc)
+		file = argv[optind];
+	return cmd_apply_file(file, flags);
 }
 
 const struct command cmd_apply = {
@@ -176,4 +266,141 @@ const struct command cmd_apply = {
 		"  archfence apply\n"
 		"  archfence apply --dry-run /etc/archfence/policy.yaml\n",
 	.run = run_apply,
+};
+
+/* Copy the bytes of from into the new file to (mode 0600). */
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in, out, err = 0;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0) {
+		err = -errno;
+		close(in);
+		return err;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			err = -EIO;
+			break;
+		}
+	if (n < 0)
+		err = -errno;
+	if (fsync(out) && !err)
+		err = -errno;
+	close(in);
+	close(out);
+	return err;
+}
+
+static bool same_content(const char *a, const char *b)
+{
+	char cmd[PATH_MAX * 2 + 32];
+
+	snprintf(cmd, sizeof(cmd), "cmp -s -- '%s' '%s'", a, b);
+	return system(cmd) == 0;
+}
+
+static bool ask_again(void)
+{
+	char line[16];
+
+	if (!isatty(STDIN_FILENO))
+		return false;
+	fprintf(stderr, "Edit again? [Y/n] ");
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] != 'n' && line[0] != 'N';
+}
+
+/*
+ * The policy files in force carry archfence's own label: only the
+ * controller may change them. So the admin edits a copy; the controller
+ * checks it, puts it in place and applies it.
+ */
+static int run_edit(int argc, char **argv)
+{
+	const char *file = POLICY_DEFAULT_FILE, *editor;
+	char tmp[] = "/run/archfence-edit-XXXXXX.yaml", next[PATH_MAX], cmd[PATH_MAX + 64];
+	struct policy *p = NULL;
+	int fd, opt, rc = EXIT_OK, err;
+
+	while ((opt = cli_getopt(&cmd_edit, argc, argv, NULL, NULL)) != -1)
+		return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
+	if (cli_operands(&cmd_edit, argc, argv, 0, 1))
+		return EXIT_USAGE;
+	if (optind < argc)
+		file = argv[optind];
+	editor = getenv("VISUAL");
+	if (!editor || !*editor)
+		editor = getenv("EDITOR");
+	if (!editor || !*editor)
+		editor = "vi";
+	fd = mkstemps(tmp, 5);
+	if (fd < 0) {
+		log_warn(errno, "edit: cannot make a copy to edit");
+		return EXIT_FAIL;
+	}
+	close(fd);
+	err = copy_file(file, tmp);
+	if (err) {
+		log_warn(err, "edit: cannot copy %s", file);
+		unlink(tmp);
+		return EXIT_FAIL;
+	}
+	for (;;) {
+		snprintf(cmd, sizeof(cmd), "%s \"$1\"", editor);
+		if (fork() == 0) {
+			execl("/bin/sh", "sh", "-c", cmd, "sh", tmp, (char *)NULL);
+			_exit(127);
+		}
+		if (wait(&err) < 0 || !WIFEXITED(err) || WEXITSTATUS(err)) {
+			log_warnx("edit: the editor failed; %s is unchanged (your copy: %s)", file, tmp);
+			return EXIT_FAIL;
+		}
+		if (same_content(file, tmp)) {
+			printf("no change: %s stays as it is\n", file);
+			unlink(tmp);
+			return EXIT_OK;
+		}
+		if (cmd_load_policy(tmp, &p) == 0)
+			break;
+		if (!ask_again()) {
+			log_warnx("edit: %s is unchanged; your edited copy is %s", file, tmp);
+			return EXIT_FAIL;
+		}
+	}
+	policy_free(p);
+	/* In place, atomically: a new file beside it, renamed over it. */
+	snprintf(next, sizeof(next), "%s.archfence-new", file);
+	err = copy_file(tmp, next);
+	if (!err && rename(next, file))
+		err = -errno;
+	if (err) {
+		log_warn(err, "edit: cannot write %s (your edited copy: %s)", file, tmp);
+		unlink(next);
+		return EXIT_FAIL;
+	}
+	unlink(tmp);
+	printf("%s updated\n", file);
+	rc = cmd_apply_file(file, 0);
+	return rc;
+}
+
+const struct command cmd_edit = {
+	.name = "edit",
+	.usage = "edit [FILE]",
+	.help = "Edit the policy (default " POLICY_DEFAULT_FILE ") safely: the files of the policy\n"
+		"in force carry archfence's own label, so only the controller may change them. This\n"
+		"opens a copy in $VISUAL or $EDITOR (default vi), checks it, and only if it is valid\n"
+		"puts it in place and applies it. A copy with errors is kept and nothing changes.\n\n"
+		"Examples:\n"
+		"  archfence edit\n"
+		"  EDITOR=nano archfence edit /etc/archfence/policy.yaml\n",
+	.run = run_edit,
 };

@@ -69,6 +69,8 @@ static int run_status(int argc, char **argv)
 		json_object_object_add(o, "programs_attached", json_object_new_int(links));
 		json_object_object_add(o, "programs_expected", json_object_new_int(expected));
 		json_object_object_add(o, "mode", json_object_new_string(af_mode_name(pol.mode)));
+		json_object_object_add(o, "locked",
+				       json_object_new_boolean(!!(st.flags & AF_STATE_LOCKED)));
 		json_object_object_add(o, "generation", json_object_new_int64(st.gen));
 		json_object_object_add(o, "policy_file", json_object_new_string(meta.file));
 		json_object_object_add(o, "policy_sha256", json_object_new_string(sha));
@@ -91,11 +93,43 @@ static int run_status(int argc, char **argv)
 			json_object_object_add(counters, af_op_name(op), per);
 		}
 		json_object_object_add(o, "counters", counters);
+		counters = json_object_new_object();
+		for (l = 0; l < pol.nlabels && l < AF_MAX_LABELS; l++) {
+			struct json_object *per_label = json_object_new_object();
+
+			for (op = 0; op < AF_OP_COUNT; op++) {
+				struct json_object *per = json_object_new_object();
+
+				for (a = 0; a < 3; a++)
+					json_object_object_add(per, af_action_name(a),
+							       json_object_new_int64((int64_t)cnt[AF_CNT_LABEL(l, op, a)]));
+				json_object_object_add(per_label, af_op_name(op), per);
+			}
+			json_object_object_add(counters, meta.labels[l], per_label);
+		}
+		json_object_object_add(o, "labels_counters", counters);
 		json_object_object_add(o, "events_lost", json_object_new_int64((int64_t)cnt[AF_CNT_LOST]));
+		{
+			struct af_prog_stat ps[64];
+			struct json_object *progs = json_object_new_array();
+			int np = kernel_prog_stats(ps, 64), pi;
+
+			for (pi = 0; pi < np; pi++) {
+				struct json_object *po = json_object_new_object();
+
+				json_object_object_add(po, "name", json_object_new_string(ps[pi].name));
+				json_object_object_add(po, "run_cnt", json_object_new_int64((int64_t)ps[pi].run_cnt));
+				json_object_object_add(po, "run_time_ns",
+						       json_object_new_int64((int64_t)ps[pi].run_time_ns));
+				json_object_array_add(progs, po);
+			}
+			json_object_object_add(o, "programs", progs);
+		}
 		print_json(o, JSON_C_TO_STRING_PRETTY);
 		json_object_put(o);
 	} else {
-		printf("mode:        %s\n", af_mode_name(pol.mode));
+		printf("mode:        %s%s\n", af_mode_name(pol.mode),
+		       (st.flags & AF_STATE_LOCKED) ? ", locked until reboot" : "");
 		printf("programs:    %d of %d attached%s\n", links, expected,
 		       links == expected ? "" : "  (NOT ENFORCING FULLY)");
 		printf("policy:      %s\n", meta.file);
@@ -114,6 +148,20 @@ static int run_status(int argc, char **argv)
 			       (unsigned long long)cnt[AF_CNT_INDEX(op, AF_ALLOW)],
 			       (unsigned long long)cnt[AF_CNT_INDEX(op, AF_AUDIT)],
 			       (unsigned long long)cnt[AF_CNT_INDEX(op, AF_DENY)]);
+		for (l = 0; l < pol.nlabels && l < AF_MAX_LABELS; l++) {
+			bool any = false;
+
+			for (op = 0; op < AF_OP_COUNT; op++)
+				for (a = 0; a < 3; a++)
+					any |= cnt[AF_CNT_LABEL(l, op, a)] != 0;
+			if (!any)
+				continue;
+			for (op = 0; op < AF_OP_COUNT; op++)
+				printf("  %-6s %-17s %10llu %12llu %12llu\n", af_op_name(op), meta.labels[l],
+				       (unsigned long long)cnt[AF_CNT_LABEL(l, op, AF_ALLOW)],
+				       (unsigned long long)cnt[AF_CNT_LABEL(l, op, AF_AUDIT)],
+				       (unsigned long long)cnt[AF_CNT_LABEL(l, op, AF_DENY)]);
+		}
 		printf("events lost: %llu\n", (unsigned long long)cnt[AF_CNT_LOST]);
 	}
 	kernel_close(k);

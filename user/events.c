@@ -175,7 +175,9 @@ static void decode_labels(const struct event_decoder *d, __u32 mask, char *buf, 
 	for (i = 0; i < AF_MAX_LABELS; i++) {
 		if (!(mask & (1u << i)))
 			continue;
-		if (d->names[i][0])
+		if (i == AF_SELF_LABEL)
+			o += (size_t)snprintf(buf + o, len - o, "%sarchfence", o ? "," : "");
+		else if (d->names[i][0])
 			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", d->names[i]);
 		else
 			o += (size_t)snprintf(buf + o, len - o, "%slabel%u", o ? "," : "", i);
@@ -308,6 +310,24 @@ static const char *verb(const struct af_event *ev)
 	return "allowed and audited";
 }
 
+static const char *self_what(__u64 what)
+{
+	switch (what) {
+	case AF_SELF_MAP:
+		return "access to archfence's maps";
+	case AF_SELF_PROG:
+		return "access to archfence's programs";
+	case AF_SELF_LINK:
+		return "access to archfence's program links";
+	case AF_SELF_OVERRIDE:
+		return "loading a program that could override archfence's decisions";
+	case AF_SELF_TRACE:
+		return "tracing the archfence controller";
+	default:
+		return "changing archfence";
+	}
+}
+
 void event_sentence(const struct event_view *v, char *buf, size_t len)
 {
 	const struct af_event *ev = v->ev;
@@ -318,6 +338,15 @@ void event_sentence(const struct event_view *v, char *buf, size_t len)
 	if (ev->kind == AF_EV_SEND)
 		snprintf(buf, len, "%s[%u] (uid %u, %s) was %s sending %s data to %s%s",
 			 ev->comm, ev->tgid, ev->uid, v->exe, verb(ev), v->labels, v->dest, times);
+	else if (ev->kind == AF_EV_SELF)
+		snprintf(buf, len, "%s[%u] (uid %u, %s) was refused %s%s", ev->comm, ev->tgid,
+			 ev->uid, v->exe, self_what(ev->dev), times);
+	else if (ev->kind == AF_EV_LABELLED)
+		snprintf(buf, len, "%s[%u] (uid %u, %s) made file %s carry the labels %s%s",
+			 ev->comm, ev->tgid, ev->uid, v->exe, v->path, v->labels, times);
+	else if (ev->flags & AF_EVF_PROTECTED)
+		snprintf(buf, len, "%s[%u] (uid %u, %s) was %s changing trusted program %s in place%s",
+			 ev->comm, ev->tgid, ev->uid, v->exe, verb(ev), v->path, times);
 	else
 		snprintf(buf, len, "%s[%u] (uid %u, %s) was %s %s %s file %s%s%s", ev->comm, ev->tgid,
 			 ev->uid, v->exe, verb(ev), ev->op == AF_OP_WRITE ? "changing" : "reading",

@@ -201,6 +201,8 @@ static void fill_policy(const struct policy *p, struct af_policy *pol)
 				pol->deny[op] |= 1u << i;
 			else if (p->labels[i].action[op] == AF_AUDIT)
 				pol->audit[op] |= 1u << i;
+			if (p->labels[i].action[op] != AF_ALLOW)
+				pol->tainting |= 1u << i;
 		}
 	}
 }
@@ -247,18 +249,46 @@ __u64 af_unit_hash(const char *unit)
 }
 
 /*
- * The controller's own executable: recognised by the kernel when it runs
- * (it may list labelled directories), and never changed in place.
+ * archfence itself: its pins, its executable (recognised by the kernel when
+ * it runs, and never changed in place), the policy files in force and the
+ * unit that applies them at boot. They carry the reserved archfence label:
+ * only the controller changes them, and nobody once locked.
  */
-static int add_self(struct entries *e)
+static const char *const self_paths[] = {
+	AF_PIN_DIR,
+	"/etc/systemd/system/archfence.service",
+	"/etc/systemd/system/archfence.service.d",
+	"/usr/lib/systemd/system/archfence.service",
+	"/usr/lib/systemd/system/archfence.service.d",
+	"/usr/local/lib/systemd/system/archfence.service",
+};
+
+static int add_self_path(struct entries *e, const char *path, __u32 flags, bool must)
 {
 	struct stat st;
 
-	if (stat("/proc/self/exe", &st)) {
-		log_warn(errno, "policy: cannot find the controller's own executable");
+	if (stat(path, &st)) {
+		if (!must && errno == ENOENT)
+			return 0;
+		log_warn(errno, "policy: cannot protect %s", path);
 		return -errno;
 	}
-	return entries_add(e, af_kdev(st.st_dev), st.st_ino, 0, AF_LV_TRUSTED | AF_LV_CONTROLLER);
+	return entries_add(e, af_kdev(st.st_dev), st.st_ino, 1u << AF_SELF_LABEL, AF_LV_ROOT | flags);
+}
+
+static int add_self(const struct policy *p, struct entries *e)
+{
+	size_t i;
+	int err;
+
+	err = add_self_path(e, "/proc/self/exe", AF_LV_TRUSTED | AF_LV_CONTROLLER, true);
+	for (i = 0; !err && i < sizeof(self_paths) / sizeof(self_paths[0]); i++)
+		err = add_self_path(e, self_paths[i], 0, false);
+	for (i = 0; !err && i < p->nfiles; i++)
+		err = add_self_path(e, p->files[i], 0, true);
+	if (!err && p->include_dir)
+		err = add_self_path(e, p->include_dir, 0, true);
+	return err;
 }
 
 /* One entry per program and unit; grants of duplicates combine. */
@@ -440,7 +470,7 @@ int generation_build(const struct policy *p, struct af_generation *g)
 	}
 	err = add_trusted(p, &e, g);
 	if (!err)
-		err = add_self(&e);
+		err = add_self(p, &e);
 	if (!err)
 		err = add_cloud(p, g);
 	if (err)

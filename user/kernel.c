@@ -17,10 +17,14 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
+#include <openssl/evp.h>
+#include <sys/syscall.h>
 
 #include "archfence.skel.h"
 #include "kernel.h"
 #include "log.h"
+#include "policy.h"
+#include "util.h"
 
 #define PIN_MAPS	AF_PIN_DIR "/maps"
 #define PIN_LINKS	AF_PIN_DIR "/links"
@@ -41,11 +45,13 @@ static const char *const map_names[AF_MAP_NR] = {
 	[AF_MAP_EVENTS] = "af_events",
 	[AF_MAP_COUNTERS] = "af_counters",
 	[AF_MAP_COALESCE] = "af_coalesce",
+	[AF_MAP_OWN] = "af_own",
 };
 
 struct af_kernel {
 	struct archfence_bpf *skel;	/* when loaded by us; NULL when opened pinned */
 	int fd[AF_MAP_NR];
+	bool readonly;			/* locked: opened for reading */
 };
 
 static struct af_kernel *kernel_new(void)
@@ -58,6 +64,19 @@ static struct af_kernel *kernel_new(void)
 	for (i = 0; i < AF_MAP_NR; i++)
 		k->fd[i] = -1;
 	return k;
+}
+
+/* What identifies this build's BPF object: the first bytes of its SHA-256. */
+static void build_id(__u8 out[16])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	size_t size = 0;
+	const void *elf = archfence_bpf__elf_bytes(&size);
+
+	memset(out, 0, 16);
+	if (EVP_Digest(elf, size, md, &len, EVP_sha256(), NULL) && len >= 16)
+		memcpy(out, md, 16);
 }
 
 void kernel_close(struct af_kernel *k)
@@ -101,8 +120,10 @@ static int bpffs_ready(void)
 
 int kernel_open_pinned(struct af_kernel **out)
 {
+	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
 	struct af_kernel *k;
 	char path[PATH_MAX];
+	bool readonly = false;
 	int i, err;
 
 	*out = NULL;
@@ -113,16 +134,36 @@ int kernel_open_pinned(struct af_kernel **out)
 		return -ENOMEM;
 	for (i = 0; i < AF_MAP_NR; i++) {
 		snprintf(path, sizeof(path), "%s/%s", PIN_MAPS, map_names[i]);
-		k->fd[i] = bpf_obj_get(path);
+		/* Locked: only reading is possible, and draining events. */
+		if (readonly && i != AF_MAP_EVENTS)
+			k->fd[i] = bpf_obj_get_opts(path, &ro);
+		else
+			k->fd[i] = bpf_obj_get(path);
+		if (k->fd[i] < 0 && errno == EPERM && i == 0 && !readonly) {
+			readonly = true;
+			i--;
+			continue;
+		}
 		if (k->fd[i] < 0) {
 			err = -errno;
-			log_warn(err, "kernel: cannot open the pinned map %s", path);
+			if (err == -EPERM)
+				log_warnx("kernel: archfence refuses this program access to its maps: only "
+					  "the archfence controller that applied the policy in force may "
+					  "(is this another build or copy of it?)");
+			else
+				log_warn(err, "kernel: cannot open the pinned map %s", path);
 			kernel_close(k);
 			return err;
 		}
 	}
+	k->readonly = readonly;
 	*out = k;
 	return 0;
+}
+
+bool kernel_readonly(const struct af_kernel *k)
+{
+	return k->readonly;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -133,6 +174,50 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		return 0;
 	fputs("libbpf: ", stderr);
 	return vfprintf(stderr, fmt, ap);
+}
+
+/*
+ * Fill a hash map with the n entries at base in batches of keys and values,
+ * one system call per 64K entries. -EOPNOTSUPP when the kernel has no batch
+ * update (the caller then goes one by one).
+ */
+static int fill_batched(int fd, __u32 ksize, __u32 vsize, const void *base, size_t n,
+			size_t stride, size_t val_off)
+{
+	const size_t chunk = 65536;
+	char *keys, *vals;
+	size_t i, j;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	keys = malloc(chunk * ksize);
+	vals = malloc(chunk * vsize);
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n && !err; i += chunk) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = (__u32)(n - i < chunk ? n - i : chunk);
+
+		for (j = 0; j < count; j++) {
+			const char *e = (const char *)base + (i + j) * stride;
+
+			memcpy(keys + j * ksize, e, ksize);
+			memcpy(vals + j * vsize, e + val_off, vsize);
+		}
+		if (bpf_map_update_batch(fd, keys, vals, &count, &opts))
+			/* 524: the kernel's internal ENOTSUPP, for maps without batches */
+			err = errno == EINVAL || errno == 524 || errno == EOPNOTSUPP ? -EOPNOTSUPP
+										     : -errno;
+		if (err == -EOPNOTSUPP && i)
+			err = -EIO; /* half filled: do not start over silently */
+	}
+	free(keys);
+	free(vals);
+	return err;
 }
 
 /*
@@ -156,72 +241,194 @@ static int filled_map(enum bpf_map_type type, const char *name, __u32 ksize, __u
 		log_warn(err, "kernel: cannot create a map of %zu entries", max);
 		return err;
 	}
-	for (i = 0; i < n; i++) {
-		const char *e = (const char *)base + i * stride;
+	err = -EOPNOTSUPP;
+	if (type == BPF_MAP_TYPE_HASH)
+		err = fill_batched(fd, ksize, vsize, base, n, stride, val_off);
+	if (err == -EOPNOTSUPP) {
+		err = 0;
+		for (i = 0; i < n && !err; i++) {
+			const char *e = (const char *)base + i * stride;
 
-		if (bpf_map_update_elem(fd, e, e + val_off, BPF_ANY)) {
-			err = -errno;
-			log_warn(err, "kernel: cannot fill %s", name);
-			close(fd);
-			return err;
+			if (bpf_map_update_elem(fd, e, e + val_off, BPF_ANY))
+				err = -errno;
 		}
+	}
+	if (err) {
+		log_warn(err, "kernel: cannot fill %s", name);
+		close(fd);
+		return err;
 	}
 	return fd;
 }
 
+/* The kernel's id of a map, program or link descriptor, or 0. */
+static __u32 obj_id(int fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	/* id is the first field of map, program and link info alike */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+/* Mark an object as archfence's own: only the controller may touch it. */
+static int own(struct af_kernel *k, int fd, __u8 kind)
+{
+	__u32 space = kind == AF_OWN_PROG ? AF_OWN_SPACE_PROG :
+		      kind == AF_OWN_LINK ? AF_OWN_SPACE_LINK : AF_OWN_SPACE_MAP;
+	__u32 id = obj_id(fd);
+	__u64 key = AF_OWN_KEY(space, id);
+
+	if (!id || bpf_map_update_elem(k->fd[AF_MAP_OWN], &key, &kind, BPF_ANY)) {
+		log_warn(errno, "kernel: cannot register an archfence object");
+		return -errno ? -errno : -EINVAL;
+	}
+	return 0;
+}
+
+/* Forget the inner map a slot of an outer map holds now (it is being replaced). */
+static __u32 inner_id(struct af_kernel *k, enum af_map_id outer, __u32 slot)
+{
+	__u32 id = 0;
+
+	if (bpf_map_lookup_elem(k->fd[outer], &slot, &id))
+		return 0;
+	return id;
+}
+
 /*
- * Write g into the slot it belongs to: fresh label and trust maps, its
- * policy and its record. Nothing reads that slot until af_state names it.
+ * Write g into the slot it belongs to: fresh label, trust and cloud maps,
+ * its policy and its record. Nothing reads that slot until af_state names it.
  */
 static int write_slot(struct af_kernel *k, const struct af_generation *g)
 {
-	__u32 slot = g->policy.gen & 1;
-	int labels, trusted = -1, cloud = -1, err = 0;
+	static const enum af_map_id outers[] = { AF_MAP_LABELS, AF_MAP_TRUSTED, AF_MAP_CLOUD };
+	__u32 slot = g->policy.gen & 1, old[3];
+	int fds[3] = { -1, -1, -1 }, err = 0;
+	size_t i;
 
-	labels = filled_map(BPF_MAP_TYPE_HASH, "af_labels_g", sizeof(struct af_inode_key),
+	fds[0] = filled_map(BPF_MAP_TYPE_HASH, "af_labels_g", sizeof(struct af_inode_key),
 			    sizeof(struct af_label_val), g->entries, g->nentries,
 			    sizeof(*g->entries), offsetof(struct af_label_entry, val));
-	if (labels < 0)
-		return labels;
-	trusted = filled_map(BPF_MAP_TYPE_HASH, "af_trusted_g", sizeof(struct af_trust_key),
-			     sizeof(struct af_trust), g->trusted, g->ntrusted, sizeof(*g->trusted),
-			     offsetof(struct af_trust_entry, val));
-	cloud = filled_map(BPF_MAP_TYPE_LPM_TRIE, "af_cloud_g", sizeof(struct af_cloud_key),
-			   sizeof(struct af_cloud_val), g->cloud, g->ncloud, sizeof(*g->cloud),
-			   offsetof(struct af_cloud_entry, val));
-	if (trusted < 0 || cloud < 0) {
-		err = trusted < 0 ? trusted : cloud;
+	fds[1] = filled_map(BPF_MAP_TYPE_HASH, "af_trusted_g", sizeof(struct af_trust_key),
+			    sizeof(struct af_trust), g->trusted, g->ntrusted, sizeof(*g->trusted),
+			    offsetof(struct af_trust_entry, val));
+	fds[2] = filled_map(BPF_MAP_TYPE_LPM_TRIE, "af_cloud_g", sizeof(struct af_cloud_key),
+			    sizeof(struct af_cloud_val), g->cloud, g->ncloud, sizeof(*g->cloud),
+			    offsetof(struct af_cloud_entry, val));
+	for (i = 0; i < 3; i++) {
+		if (fds[i] < 0) {
+			err = fds[i];
+			goto out;
+		}
+		err = own(k, fds[i], AF_OWN_MAP);
+		if (err)
+			goto out;
+		old[i] = inner_id(k, outers[i], slot);
+	}
+	for (i = 0; i < 3 && !err; i++)
+		if (bpf_map_update_elem(k->fd[outers[i]], &slot, &fds[i], BPF_ANY))
+			err = -errno;
+	if (!err && (bpf_map_update_elem(k->fd[AF_MAP_POLICY], &slot, &g->policy, BPF_ANY) ||
+		     bpf_map_update_elem(k->fd[AF_MAP_META], &slot, &g->meta, BPF_ANY)))
+		err = -errno;
+	if (err) {
+		log_warn(err, "kernel: cannot write generation %u", g->policy.gen);
 		goto out;
 	}
-	if (bpf_map_update_elem(k->fd[AF_MAP_LABELS], &slot, &labels, BPF_ANY) ||
-	    bpf_map_update_elem(k->fd[AF_MAP_TRUSTED], &slot, &trusted, BPF_ANY) ||
-	    bpf_map_update_elem(k->fd[AF_MAP_CLOUD], &slot, &cloud, BPF_ANY) ||
-	    bpf_map_update_elem(k->fd[AF_MAP_POLICY], &slot, &g->policy, BPF_ANY) ||
-	    bpf_map_update_elem(k->fd[AF_MAP_META], &slot, &g->meta, BPF_ANY)) {
-		err = -errno;
-		log_warn(err, "kernel: cannot write generation %u", g->policy.gen);
+	for (i = 0; i < 3; i++) {
+		__u64 key = AF_OWN_KEY(AF_OWN_SPACE_MAP, old[i]);
+
+		if (old[i])
+			bpf_map_delete_elem(k->fd[AF_MAP_OWN], &key);
 	}
 out:
 	/* The outer maps hold them now. */
-	close(labels);
-	if (trusted >= 0)
-		close(trusted);
-	if (cloud >= 0)
-		close(cloud);
+	for (i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	return err;
 }
 
-/* The switch: one write of af_state makes generation gen the one in force. */
-static int switch_to(struct af_kernel *k, __u32 gen)
+/*
+ * The switch: one write of af_state makes generation gen the one in force;
+ * flags and the build stay as they are.
+ */
+static int switch_to(struct af_kernel *k, __u32 gen, __u32 set_flags)
 {
-	struct af_state st = { .gen = gen };
+	struct af_state st = { 0 };
 	__u32 zero = 0;
 
+	if (bpf_map_lookup_elem(k->fd[AF_MAP_STATE], &zero, &st))
+		return -errno;
+	if (st.flags & AF_STATE_LOCKED)
+		return -EPERM;
+	if (gen)
+		st.gen = gen;
+	st.flags |= set_flags;
+	if (!st.build[0] && !st.build[1])
+		build_id(st.build);
 	if (bpf_map_update_elem(k->fd[AF_MAP_STATE], &zero, &st, BPF_ANY)) {
-		log_warn(errno, "kernel: cannot switch to generation %u", gen);
+		if (errno != EPERM)
+			log_warn(errno, "kernel: cannot switch to generation %u", gen);
 		return -errno;
 	}
 	return 0;
+}
+
+int kernel_lookup(const struct af_kernel *k, const struct af_inode_key *key,
+		  struct af_label_val *own, struct af_label_val *derived)
+{
+	struct af_state st;
+	__u32 slot, id = 0;
+	int fd;
+
+	memset(own, 0, sizeof(*own));
+	memset(derived, 0, sizeof(*derived));
+	if (kernel_state(k, &st, NULL, NULL))
+		return -errno;
+	slot = st.gen & 1;
+	if (bpf_map_lookup_elem(k->fd[AF_MAP_LABELS], &slot, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_map_lookup_elem(fd, key, own))
+		memset(own, 0, sizeof(*own));
+	close(fd);
+	if (bpf_map_lookup_elem(k->fd[AF_MAP_DERIVED], key, derived))
+		memset(derived, 0, sizeof(*derived));
+	return 0;
+}
+
+int kernel_prog_stats(struct af_prog_stat *out, int max)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (n < max && !bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "af_", 3)) {
+			af_strlcpy(out[n].name, info.name, sizeof(out[n].name));
+			out[n].run_cnt = info.run_cnt;
+			out[n].run_time_ns = info.run_time_ns;
+			n++;
+		}
+		close(fd);
+	}
+	return n;
+}
+
+int kernel_lock(struct af_kernel *k)
+{
+	return switch_to(k, 0, AF_STATE_LOCKED);
 }
 
 int kernel_state(const struct af_kernel *k, struct af_state *st, struct af_policy *pol,
@@ -253,13 +460,70 @@ int kernel_apply(struct af_kernel *k, struct af_generation *g)
 	if (!g->policy.gen)
 		g->policy.gen = 2; /* wrapped: 0 means "no policy" */
 	g->meta.gen = g->policy.gen;
+	if (st.flags & AF_STATE_LOCKED)
+		return -EPERM;
 	err = write_slot(k, g);
 	if (err)
 		return err;
-	return switch_to(k, g->policy.gen);
+	return switch_to(k, g->policy.gen, 0);
 }
 
-static int pin_links(struct archfence_bpf *skel)
+/*
+ * Before anything is attached: this process is the controller (later ones
+ * are recognised when they run, see task.bpf.c), and every map and program
+ * of the object is archfence's own.
+ */
+static int register_self(struct af_kernel *k, struct archfence_bpf *skel)
+{
+	struct af_task t = { .flags = AF_TASK_CONTROLLER };
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int pidfd, err = 0;
+
+	pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd < 0 || bpf_map_update_elem(k->fd[AF_MAP_TASK], &pidfd, &t, BPF_ANY)) {
+		err = -errno;
+		log_warn(err, "kernel: cannot mark the controller");
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	bpf_object__for_each_map(map, skel->obj) {
+		if (err)
+			break;
+		err = own(k, bpf_map__fd(map), map == skel->maps.af_events ? AF_OWN_EVENTS : AF_OWN_MAP);
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (err)
+			break;
+		err = own(k, bpf_program__fd(prog), AF_OWN_PROG);
+	}
+	return err;
+}
+
+/*
+ * The pin directory was only just made: the generation could not label it
+ * yet. It carries the archfence label from the first moment.
+ */
+static int protect_pins(struct af_generation *g)
+{
+	struct af_label_entry *e;
+	struct stat st;
+
+	if (stat(AF_PIN_DIR, &st))
+		return -errno;
+	e = realloc(g->entries, (g->nentries + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	g->entries = e;
+	e[g->nentries].key.dev = af_kdev(st.st_dev);
+	e[g->nentries].key.ino = st.st_ino;
+	e[g->nentries].val.labels = 1u << AF_SELF_LABEL;
+	e[g->nentries].val.flags = AF_LV_ROOT;
+	g->nentries++;
+	return 0;
+}
+
+static int pin_links(struct af_kernel *k, struct archfence_bpf *skel)
 {
 	struct bpf_program *prog;
 	struct bpf_link *link;
@@ -286,6 +550,11 @@ static int pin_links(struct archfence_bpf *skel)
 		if (!link) {
 			err = -errno;
 			log_warn(err, "kernel: cannot attach %s", bpf_program__name(prog));
+			return err;
+		}
+		err = own(k, bpf_link__fd(link), AF_OWN_LINK);
+		if (err) {
+			bpf_link__destroy(link);
 			return err;
 		}
 		snprintf(path, sizeof(path), "%s/%s", PIN_LINKS, bpf_program__name(prog));
@@ -352,11 +621,16 @@ int kernel_install(struct af_kernel **out, struct af_generation *g)
 	}
 	/* The first generation is in place before any program runs. */
 	g->policy.gen = g->meta.gen = 1;
-	err = write_slot(k, g);
+	err = protect_pins(g);
+	if (err)
+		goto fail;
+	err = register_self(k, skel);
 	if (!err)
-		err = switch_to(k, g->policy.gen);
+		err = write_slot(k, g);
 	if (!err)
-		err = pin_links(skel);
+		err = switch_to(k, g->policy.gen, 0);
+	if (!err)
+		err = pin_links(k, skel);
 	if (err)
 		goto fail;
 	*out = k;
@@ -513,8 +787,45 @@ static int probe_lsm_load(char *why, size_t len)
 	return 0;
 }
 
+int kernel_missing_hooks(char *buf, size_t len)
+{
+	struct archfence_bpf *skel;
+	struct bpf_program *prog;
+	struct btf *vmlinux;
+	size_t o = 0;
+	int n = 0;
+
+	buf[0] = 0;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return -errno;
+	skel = archfence_bpf__open();
+	if (!skel) {
+		btf__free(vmlinux);
+		return -errno;
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		char fn[128];
+
+		if (strncmp(sec, "lsm/", 4))
+			continue;
+		snprintf(fn, sizeof(fn), "bpf_lsm_%s", sec + 4);
+		if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) < 0) {
+			o += (size_t)snprintf(buf + o, o < len ? len - o : 0, "%s%s", n ? ", " : "", sec + 4);
+			n++;
+		}
+	}
+	archfence_bpf__destroy(skel);
+	btf__free(vmlinux);
+	return n;
+}
+
 int kernel_probe(char *why, size_t len)
 {
+	/* Programs attached and pinned: this kernel enforces already. */
+	if (access(PIN_LINKS "/af_file_open", F_OK) == 0)
+		return 0;
 	char lsm[512] = "";
 	FILE *f;
 

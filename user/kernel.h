@@ -26,6 +26,7 @@ enum af_map_id {
 	AF_MAP_EVENTS,
 	AF_MAP_COUNTERS,
 	AF_MAP_COALESCE,
+	AF_MAP_OWN,
 	AF_MAP_NR,
 };
 
@@ -73,10 +74,36 @@ int kernel_open_pinned(struct af_kernel **k);
  */
 int kernel_install(struct af_kernel **k, struct af_generation *g);
 
-/* Write g as the next generation and switch to it in one step. */
+/*
+ * Write g as the next generation and switch to it in one step. -EPERM when
+ * archfence is locked.
+ */
 int kernel_apply(struct af_kernel *k, struct af_generation *g);
 
+/*
+ * What the kernel holds for one inode: its entry in the label map in force
+ * (own) and its derived labels (derived); zeroes where there is none.
+ */
+int kernel_lookup(const struct af_kernel *k, const struct af_inode_key *key,
+		  struct af_label_val *own, struct af_label_val *derived);
+
+/* Run statistics of one program (kernel.bpf_stats_enabled must be 1 to count). */
+struct af_prog_stat {
+	char name[16];
+	__u64 run_cnt;
+	__u64 run_time_ns;
+};
+
+/* The statistics of archfence's programs: how many were written to out. */
+int kernel_prog_stats(struct af_prog_stat *out, int max);
+
+/* Lock until reboot: nothing may change any more. */
+int kernel_lock(struct af_kernel *k);
+
 int kernel_map_fd(const struct af_kernel *k, enum af_map_id id);
+
+/* Whether the maps could only be opened for reading (archfence is locked). */
+bool kernel_readonly(const struct af_kernel *k);
 
 /* The state in force; gen 0 means no policy. */
 int kernel_state(const struct af_kernel *k, struct af_state *st, struct af_policy *pol,
@@ -98,6 +125,12 @@ void kernel_close(struct af_kernel *k);
 
 /* Detach everything and remove the pins. */
 int kernel_unload(void);
+
+/*
+ * The LSM hooks this build attaches to that the running kernel lacks, as a
+ * comma-separated list in buf: their number, or -errno.
+ */
+int kernel_missing_hooks(char *buf, size_t len);
 
 /* Whether the running kernel can enforce, with a reason when not. */
 int kernel_probe(char *why, size_t len);

@@ -280,6 +280,7 @@ void policy_free(struct policy *p)
 	for (i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
 	free(p->files);
+	free(p->include_dir);
 	free(p);
 }
 
@@ -644,6 +645,11 @@ static int finish(struct pctx *c, struct policy **out, struct policy_errors *err
 	p->file = strdup(p->files[0]);
 	if (!p->file)
 		return -ENOMEM;
+	if (c->include) {
+		p->include_dir = strdup(c->include);
+		if (!p->include_dir)
+			return -ENOMEM;
+	}
 	*out = p;
 	c->p = NULL;
 	return 0;

@@ -73,6 +73,7 @@ struct policy {
 	size_t ncloud;
 	char **files;			/* main file, then included files in the order read */
 	size_t nfiles;
+	char *include_dir;		/* the include directory, or NULL */
 };
 
 struct policy_error {

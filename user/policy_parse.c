@@ -171,7 +171,7 @@ static void unknown_label(struct pctx *c, const char *file, unsigned line, const
 		names[i] = c->p->labels[i].name;
 	if (c->too_many_labels) {
 		perr_add(c, file, line,
-			 "unknown label '%s' (labels past the 32nd are not defined)", name);
+			 "unknown label '%s' (labels past the 31st are not defined)", name);
 		return;
 	}
 	near = closest(name, names, c->p->nlabels);
@@ -252,6 +252,11 @@ static void parse_label(struct pctx *c, const char *file, const struct ynode *ke
 			 key->str, AF_LABEL_NAME_MAX - 1);
 		return;
 	}
+	if (!strcmp(key->str, "archfence")) {
+		perr_add(c, file, key->line,
+			 "label 'archfence' is reserved: it marks archfence's own files and pins; choose another name");
+		return;
+	}
 	if (val->type == YN_MAP) {
 		for_each_pair(val, k, v) {
 			const char *s;
@@ -325,11 +330,11 @@ static void parse_label(struct pctx *c, const char *file, const struct ynode *ke
 			 "new label '%s' must give read, write and send (each allow, audit or deny); missing: %s",
 			 key->str, missing);
 	}
-	if (p->nlabels == AF_MAX_LABELS) {
+	if (p->nlabels == AF_MAX_POLICY_LABELS) {
 		if (!c->too_many_labels)
 			perr_add(c, file, key->line,
-				 "label '%s': at most %d labels: the kernel carries them as bits of a 32-bit mask",
-				 key->str, AF_MAX_LABELS);
+				 "label '%s': at most %d labels: the kernel carries them as bits of a 32-bit mask, and archfence keeps one for itself",
+				 key->str, AF_MAX_POLICY_LABELS);
 		c->too_many_labels = true;
 		return;
 	}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Self-protection: only the controller may obtain descriptors of archfence's
+ * maps and programs, load programs that could override an LSM decision
+ * (BPF LSM, fmod_ret on security_*), or trace the controller. Its pins and
+ * files carry the reserved archfence label (AF_SELF_LABEL), so removing or
+ * changing them is a refused write (files.bpf.c). In locked mode, not even
+ * the controller may change anything until reboot.
+ */
+#include "archfence.bpf.h"
+
+#define BPF_PROG_LOAD_CMD		5
+#define BPF_LINK_GET_FD_BY_ID_CMD	30
+#define FMODE_WRITE_FLAG		0x2
+
+static __always_inline bool locked(void)
+{
+	__u32 zero = 0;
+	struct af_state *st = bpf_map_lookup_elem(&af_state, &zero);
+
+	return st && (st->flags & AF_STATE_LOCKED);
+}
+
+/* A refusal of the self-protection, recorded like any other. */
+static __always_inline int refuse(__u32 what)
+{
+	struct af_ctx c;
+	struct af_event *ev;
+
+	if (af_ctx_get(&c))
+		return -EPERM;
+	af_count_decision(AF_OP_WRITE, AF_DENY, 1u << AF_SELF_LABEL);
+	ev = af_event_new(&c, AF_EV_SELF, AF_OP_WRITE, AF_DENY, 1u << AF_SELF_LABEL, what, 0);
+	if (ev)
+		bpf_ringbuf_submit(ev, 0);
+	return -EPERM;
+}
+
+SEC("lsm/bpf_map")
+int BPF_PROG(af_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
+{
+	__u64 key = AF_OWN_KEY(AF_OWN_SPACE_MAP, map->id);
+	__u8 *own;
+
+	if (ret)
+		return ret;
+	own = bpf_map_lookup_elem(&af_own, &key);
+	if (!own)
+		return 0; /* not one of ours */
+	if (!af_is_controller())
+		return refuse(AF_SELF_MAP);
+	/* Locked: the controller may still read state and drain events. */
+	if ((fmode & FMODE_WRITE_FLAG) && locked() && *own != AF_OWN_EVENTS)
+		return refuse(AF_SELF_MAP);
+	return 0;
+}
+
+SEC("lsm/bpf_prog")
+int BPF_PROG(af_bpf_prog, struct bpf_prog *prog, int ret)
+{
+	__u64 key = AF_OWN_KEY(AF_OWN_SPACE_PROG, prog->aux->id);
+
+	if (ret)
+		return ret;
+	if (!bpf_map_lookup_elem(&af_own, &key))
+		return 0; /* not one of ours */
+	if (!af_is_controller() || locked())
+		return refuse(AF_SELF_PROG);
+	return 0;
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(af_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	__u32 type, attach;
+
+	if (ret)
+		return ret;
+	if (cmd == BPF_LINK_GET_FD_BY_ID_CMD) {
+		__u64 key = AF_OWN_KEY(AF_OWN_SPACE_LINK, attr->link_id);
+
+		if (bpf_map_lookup_elem(&af_own, &key) && !af_is_controller())
+			return refuse(AF_SELF_LINK);
+		return 0;
+	}
+	if (cmd != BPF_PROG_LOAD_CMD)
+		return 0;
+	type = attr->prog_type;
+	attach = attr->expected_attach_type;
+	/*
+	 * A program on an LSM hook, or returning in place of a security_*
+	 * function, could allow what archfence refuses.
+	 */
+	if (type != BPF_PROG_TYPE_LSM &&
+	    !(type == BPF_PROG_TYPE_TRACING && attach == BPF_MODIFY_RETURN))
+		return 0;
+	if (!af_is_controller() || locked())
+		return refuse(AF_SELF_OVERRIDE);
+	return 0;
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(af_self_ptrace, struct task_struct *child, unsigned int mode, int ret)
+{
+	struct af_task *t;
+
+	if (ret)
+		return ret;
+	/* Reading its /proc status is harmless; attaching, or reading its memory, is not. */
+	if (!(mode & PTRACE_MODE_ATTACH_FLAG))
+		return 0;
+	t = bpf_task_storage_get(&af_task, child, 0, 0);
+	if (t && (t->flags & AF_TASK_CONTROLLER))
+		return refuse(AF_SELF_TRACE);
+	return 0;
+}
+
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(af_self_traceme, struct task_struct *parent, int ret)
+{
+	if (ret)
+		return ret;
+	if (af_is_controller())
+		return refuse(AF_SELF_TRACE);
+	return 0;
+}

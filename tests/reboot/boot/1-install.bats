@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# A real boot, part 1: install archfence, enable archfence.service and a
+# probe service ordered after network-online.target, and ask for a reboot.
+# 2-boot.bats checks the next boot.
+
+load ../../e2e/lib
+
+B=/srv/af-boot
+AFI=/usr/sbin/archfence
+MID_DENY=bd8c30757d044ddb9c7667e20810bd00
+MID_APPLIED=99a4984b4c274772be891b3ea509db9f
+
+@test "install archfence and a network-facing probe service, enable them, reboot" {
+	rm -rf "$B" /etc/archfence
+	mkdir -p "$B/secret" "$B/out"
+	echo classified >"$B/secret/a.txt"
+	make -C "$AF_TOP" --no-print-directory -o build/archfence install >/dev/null
+	policy /etc/archfence/policy.yaml <<-EOF
+	paths:
+	  $B/secret: secret
+	EOF
+	# A network-facing service: its errno on the labelled file, and its life
+	# long enough for its unit to be named in the record.
+	cat >"$B/probe.py" <<-EOF
+	import errno, time
+	try:
+	    open("$B/secret/a.txt").read()
+	    print("ok")
+	except OSError as e:
+	    print(errno.errorcode[e.errno])
+	time.sleep(2)
+	EOF
+	cat >/etc/systemd/system/af-boot-probe.service <<-EOF
+	[Unit]
+	Description=archfence boot test: a service that wants the network
+	Wants=network-online.target
+	After=network-online.target
+
+	[Service]
+	Type=oneshot
+	RemainAfterExit=yes
+	ExecStart=/usr/bin/python3 $B/probe.py
+	StandardOutput=file:$B/out/probe
+	[Install]
+	WantedBy=multi-user.target
+	EOF
+	systemctl daemon-reload
+	systemctl enable archfence.service af-boot-probe.service 2>/dev/null
+	[ "$(systemctl is-enabled archfence)" = enabled ]
+	# not started now: the next boot starts them
+	"$AF_TOP/tests/vm/reboot"
+}
+

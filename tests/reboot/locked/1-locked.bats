@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# Locked mode, before the reboot: once locked, nobody (root and the
+# controller included) can unload archfence, apply another policy, lower the
+# mode or detach a program. The last test asks for a reboot; 2-unlocked.bats
+# checks that the lock went with it.
+
+load ../../e2e/lib
+
+setup_file() {
+	af_fresh_tree
+	mkdir -p "$T"/{secret,open}
+	echo "secret data" >"$T/secret/a.txt"
+	echo "open data" >"$T/open/a.txt"
+	policy "$T/policy.yaml" <<-EOF
+	paths:
+	  $T/secret: secret
+	EOF
+	policy "$T/audit.yaml" <<-EOF
+	host:
+	  mode: audit
+	paths:
+	  $T/secret: secret
+	EOF
+	apply "$T/policy.yaml"
+}
+
+@test "before the lock, the controller may apply another policy (the twin of what follows)" {
+	apply "$T/policy.yaml"
+	run "$AF" status --json
+	[ "$(jq -r .locked <<<"$output")" = false ]
+}
+
+@test "archfence lock locks it, and status shows it" {
+	run "$AF" lock
+	[ "$status" -eq 0 ]
+	run "$AF" status --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .locked <<<"$output")" = true ]
+	run "$AF" status
+	[[ "$output" == *"locked until reboot"* ]]
+}
+
+@test "locked: unload is refused, for root and the controller alike" {
+	run "$AF" unload
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"locked"* ]]
+	[ -e /sys/fs/bpf/archfence/links/af_file_open ]
+	refused read "$T/secret/a.txt"
+	allowed read "$T/open/a.txt"
+}
+
+@test "locked: applying another policy or lowering the mode is refused" {
+	run "$AF" apply "$T/audit.yaml"
+	[ "$status" -ne 0 ]
+	run "$AF" status --json
+	[ "$(jq -r .mode <<<"$output")" = enforce ]
+	refused read "$T/secret/a.txt"
+}
+
+@test "locked: detaching a program by removing its pin is refused" {
+	run rm -f /sys/fs/bpf/archfence/links/af_file_open
+	[ "$status" -ne 0 ]
+	[ -e /sys/fs/bpf/archfence/links/af_file_open ]
+	refused read "$T/secret/a.txt"
+}
+
+@test "locked: events can still be read" {
+	run "$AF" events --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -s 'map(select(.action == "deny")) | length' <<<"$output")" -ge 1 ]
+}
+
+@test "reboot" {
+	"$AF_TOP/tests/vm/reboot"
+}

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * archfence explain: which labels a file carries, where each comes from (a
+ * policy line, a hard link or mount found under a labelled directory, or a
+ * label the kernel derived when the file was moved, linked or written by a
+ * tainted process) and what read, write and send get, for any process or
+ * for one program.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "kernel.h"
+#include "log.h"
+#include "policy.h"
+#include "util.h"
+
+#define MAX_SOURCES 64
+
+struct source {
+	__u32 labels;
+	const char *kind;	/* "policy", "hard link or mount", "derived" */
+	char at[PATH_MAX];	/* the labelled object: the file or a directory above it */
+	const char *file;	/* policy line, for "policy" */
+	unsigned line;
+};
+
+struct explanation {
+	__u32 labels;
+	struct source src[MAX_SOURCES];
+	size_t n;
+};
+
+static void add_source(struct explanation *x, __u32 labels, const char *kind, const char *at,
+		       const char *file, unsigned line)
+{
+	struct source *s;
+
+	x->labels |= labels;
+	if (x->n == MAX_SOURCES)
+		return;
+	s = &x->src[x->n++];
+	s->labels = labels;
+	s->kind = kind;
+	af_strlcpy(s->at, at, sizeof(s->at));
+	s->file = file;
+	s->line = line;
+}
+
+/*
+ * The labels of path and of every directory above it, from the kernel (what
+ * is enforced) and, for their origin, from the policy file in force.
+ */
+static int explain_path(const struct af_kernel *k, const struct policy *p, const char *real,
+			struct explanation *x)
+{
+	char cur[PATH_MAX];
+	size_t i;
+
+	af_strlcpy(cur, real, sizeof(cur));
+	for (;;) {
+		struct af_label_val own, derived;
+		struct af_inode_key key;
+		struct stat st;
+		char *slash;
+
+		if (stat(cur, &st) == 0) {
+			key.dev = af_kdev(st.st_dev);
+			key.ino = st.st_ino;
+			if (kernel_lookup(k, &key, &own, &derived) == 0) {
+				__u32 from_policy = 0;
+
+				for (i = 0; p && i < p->npaths; i++) {
+					if (p->paths[i].dev == key.dev && p->paths[i].ino == key.ino) {
+						add_source(x, p->paths[i].labels, "policy", cur,
+							   p->paths[i].file, p->paths[i].line);
+						from_policy |= p->paths[i].labels;
+					}
+				}
+				own.labels &= ~(1u << AF_SELF_LABEL);
+				if (own.labels & ~from_policy)
+					add_source(x, own.labels & ~from_policy,
+						   (own.flags & AF_LV_LINKED) ? "hard link or mount"
+									       : "policy", cur, NULL, 0);
+				if (derived.labels & ~(1u << AF_SELF_LABEL))
+					add_source(x, derived.labels & ~(1u << AF_SELF_LABEL), "derived",
+						   cur, NULL, 0);
+			}
+		}
+		if (!strcmp(cur, "/"))
+			break;
+		slash = strrchr(cur, '/');
+		if (slash == cur)
+			cur[1] = 0;
+		else if (slash)
+			*slash = 0;
+		else
+			break;
+	}
+	return 0;
+}
+
+/* The action for op on labels, for a program granted grant[]. */
+static enum af_action action_for(const struct af_policy *pol, unsigned op, __u32 labels,
+				 const __u32 *grant)
+{
+	__u32 l = labels & ~(grant ? grant[op] : 0);
+
+	if (pol->mode == AF_MODE_OFF)
+		return AF_ALLOW;
+	if (l & pol->deny[op])
+		return pol->mode == AF_MODE_ENFORCE ? AF_DENY : AF_AUDIT;
+	if (l & pol->audit[op])
+		return AF_AUDIT;
+	return AF_ALLOW;
+}
+
+static void labels_str(const struct af_meta *meta, __u32 mask, char *buf, size_t len)
+{
+	size_t o = 0;
+	unsigned i;
+
+	buf[0] = 0;
+	for (i = 0; i < AF_MAX_LABELS && o < len; i++)
+		if (mask & (1u << i))
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", meta->labels[i]);
+}
+
+static int run_explain(int argc, char **argv)
+{
+	static const struct option opts[] = { { "exe", required_argument, NULL, 'e' },
+					      { "json", no_argument, NULL, 'j' },
+					      { 0 } };
+	const char *exe = NULL, *path;
+	struct af_kernel *k = NULL;
+	struct policy *p = NULL;
+	struct explanation x = { 0 };
+	struct af_policy pol;
+	struct af_meta meta;
+	struct af_state st;
+	__u32 grant[AF_OP_COUNT] = { 0 };
+	char real[PATH_MAX], exe_real[PATH_MAX], buf[AF_MAX_LABELS * AF_LABEL_NAME_MAX];
+	const struct policy_trusted *trusted = NULL;
+	bool json = false, policy_current = false;
+	int opt, rc = EXIT_OK, err;
+	unsigned op;
+	size_t i;
+
+	while ((opt = cli_getopt(&cmd_explain, argc, argv, "e:j", opts)) != -1) {
+		if (opt == 'e')
+			exe = optarg;
+		else if (opt == 'j')
+			json = true;
+		else
+			return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
+	}
+	if (cli_operands(&cmd_explain, argc, argv, 1, 1))
+		return EXIT_USAGE;
+	path = argv[optind];
+	if (!realpath(path, real)) {
+		log_warn(errno, "explain: %s", path);
+		return EXIT_FAIL;
+	}
+	if (exe && !realpath(exe, exe_real)) {
+		log_warn(errno, "explain: --exe %s", exe);
+		return EXIT_FAIL;
+	}
+	err = kernel_open_pinned(&k);
+	if (err == -ENOENT) {
+		log_warnx("explain: archfence is not loaded: nothing is labelled (archfence apply)");
+		return EXIT_FAIL;
+	}
+	if (err || kernel_state(k, &st, &pol, &meta)) {
+		kernel_close(k);
+		return EXIT_FAIL;
+	}
+	/* The policy file in force, for the lines labels come from. */
+	{
+		struct policy_opts po = { 0 };
+		struct policy_errors errs = { 0 };
+
+		if (policy_load(meta.file, &po, &p, &errs) == 0)
+			policy_current = !memcmp(p->sha256, meta.sha256, sizeof(meta.sha256));
+		policy_errors_clear(&errs);
+	}
+	explain_path(k, policy_current ? p : NULL, real, &x);
+	if (exe && p) {
+		struct stat es;
+
+		if (stat(exe_real, &es) == 0) {
+			for (i = 0; i < p->ntrusted; i++) {
+				if (p->trusted[i].dev != af_kdev(es.st_dev) ||
+				    p->trusted[i].ino != es.st_ino)
+					continue;
+				trusted = &p->trusted[i];
+				for (op = 0; op < AF_OP_COUNT; op++)
+					grant[op] |= p->trusted[i].allow[op];
+			}
+		}
+	}
+	if (json) {
+		struct json_object *o = json_object_new_object(), *srcs = json_object_new_array();
+		struct json_object *acts = json_object_new_object();
+
+		json_object_object_add(o, "path", json_object_new_string(real));
+		labels_str(&meta, x.labels, buf, sizeof(buf));
+		json_object_object_add(o, "labels", json_object_new_string(buf));
+		for (i = 0; i < x.n; i++) {
+			struct json_object *s = json_object_new_object();
+
+			labels_str(&meta, x.src[i].labels, buf, sizeof(buf));
+			json_object_object_add(s, "labels", json_object_new_string(buf));
+			json_object_object_add(s, "kind", json_object_new_string(x.src[i].kind));
+			json_object_object_add(s, "at", json_object_new_string(x.src[i].at));
+			if (x.src[i].file) {
+				json_object_object_add(s, "file", json_object_new_string(x.src[i].file));
+				json_object_object_add(s, "line", json_object_new_int((int)x.src[i].line));
+			}
+			json_object_array_add(srcs, s);
+		}
+		json_object_object_add(o, "sources", srcs);
+		for (op = 0; op < AF_OP_COUNT; op++)
+			json_object_object_add(acts, af_op_name(op),
+					       json_object_new_string(af_action_name(
+						       action_for(&pol, op, x.labels, exe ? grant : NULL))));
+		json_object_object_add(o, "actions", acts);
+		if (exe) {
+			json_object_object_add(o, "program", json_object_new_string(exe_real));
+			json_object_object_add(o, "trusted", trusted ? json_object_new_string(trusted->name)
+								     : NULL);
+		}
+		json_object_object_add(o, "mode", json_object_new_string(af_mode_name(pol.mode)));
+		json_object_object_add(o, "policy_current", json_object_new_boolean(policy_current));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		goto out;
+	}
+	printf("%s\n", real);
+	if (!x.labels) {
+		printf("  not labelled: every process may read, change and send it\n");
+		goto out;
+	}
+	labels_str(&meta, x.labels, buf, sizeof(buf));
+	printf("  labels: %s\n", buf);
+	for (i = 0; i < x.n; i++) {
+		labels_str(&meta, x.src[i].labels, buf, sizeof(buf));
+		if (x.src[i].file)
+			printf("    %-20s from %s:%u (%s)\n", buf, x.src[i].file, x.src[i].line,
+			       x.src[i].at);
+		else if (!strcmp(x.src[i].kind, "derived"))
+			printf("    %-20s derived: %s was moved, linked or written by a process that had "
+			       "read such data (see the LABELLED records in the journal)\n", buf,
+			       x.src[i].at);
+		else
+			printf("    %-20s %s (%s)\n", buf, x.src[i].kind, x.src[i].at);
+	}
+	if (!policy_current)
+		printf("  (the policy file %s changed since it was applied: its lines are not shown)\n",
+		       meta.file);
+	if (exe)
+		printf("  for %s%s%s%s:\n", exe_real, trusted ? " (trusted program '" : " (not trusted)",
+		       trusted ? trusted->name : "", trusted ? "')" : "");
+	else
+		printf("  for any process that is not a trusted program:\n");
+	for (op = 0; op < AF_OP_COUNT; op++)
+		printf("    %-6s %s\n", af_op_name(op),
+		       af_action_name(action_for(&pol, op, x.labels, exe ? grant : NULL)));
+	if (pol.mode != AF_MODE_ENFORCE)
+		printf("  (mode %s: nothing is refused)\n", af_mode_name(pol.mode));
+out:
+	policy_free(p);
+	kernel_close(k);
+	return rc;
+}
+
+const struct command cmd_explain = {
+	.name = "explain",
+	.usage = "explain [--exe PROGRAM] [--json] PATH",
+	.help = "Say which labels PATH carries in the kernel now, where each comes from (a line of\n"
+		"the policy in force, a hard link or mount under a labelled directory, or a label\n"
+		"derived when it was moved, linked or written by a process that had read labelled\n"
+		"data) and what read, write and send get: for any process, or for PROGRAM.\n\n"
+		"  -e, --exe PROGRAM   the answer for this program (trusted or not)\n"
+		"  -j, --json          machine-readable output\n\n"
+		"Examples:\n"
+		"  archfence explain /srv/archive/master/index.db\n"
+		"  archfence explain --exe /usr/local/bin/archive-backup /srv/archive/master/index.db\n",
+	.run = run_explain,
+};
