@@ -733,3 +733,20 @@ int BPF_PROG(af_inode_link, struct dentry *old_dentry, struct inode *dir,
 		return ret;
 	return carry_labels(&c, inode, old_dentry, labels | into, labels) ? -EACCES : 0;
 }
+
+/*
+ * The last link of an inode is gone and the inode with it: so are its
+ * derived labels, or a new file that reuses the inode number would carry
+ * them. (An inode merely evicted from the cache keeps them: i_nlink > 0.)
+ */
+SEC("lsm/inode_free_security")
+int BPF_PROG(af_inode_free, struct inode *inode)
+{
+	struct af_inode_key k;
+
+	if (inode->i_nlink)
+		return 0;
+	k = inode_key(inode);
+	bpf_map_delete_elem(&af_derived, &k);
+	return 0;
+}

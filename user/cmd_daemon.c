@@ -24,6 +24,7 @@
 
 #include "apply.h"
 #include "cli.h"
+#include "derived.h"
 #include "events.h"
 #include "journal.h"
 #include "kernel.h"
@@ -266,6 +267,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		d->dec_gen = m->gen;
 	}
 	event_decode_via(d->dec, ev, &d->view, proc_lookup, d);
+	derived_record(&d->view);
 	if (journal_event(&d->view, sha))
 		d->unsent += ev->count ? ev->count : 1;
 	else

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "derived.h"
 #include "kernel.h"
 #include "log.h"
 #include "policy.h"
@@ -30,6 +31,7 @@ struct source {
 	char at[PATH_MAX];	/* the labelled object: the file or a directory above it */
 	const char *file;	/* policy line, for "policy" */
 	unsigned line;
+	struct derived_origin *origin;	/* for "derived", when recorded */
 };
 
 struct explanation {
@@ -52,6 +54,24 @@ static void add_source(struct explanation *x, __u32 labels, const char *kind, co
 	af_strlcpy(s->at, at, sizeof(s->at));
 	s->file = file;
 	s->line = line;
+}
+
+/* Who gave the last source its derived labels, from the controller's record. */
+static void add_origin(struct explanation *x, const struct af_inode_key *key)
+{
+	struct derived_origin *o;
+	struct source *s;
+
+	if (!x->n)
+		return;
+	s = &x->src[x->n - 1];
+	if (strcmp(s->kind, "derived") || s->origin)
+		return;
+	o = malloc(sizeof(*o));
+	if (o && derived_origin(key->dev, key->ino, o) == 0)
+		s->origin = o;
+	else
+		free(o);
 }
 
 /*
@@ -89,9 +109,11 @@ static int explain_path(const struct af_kernel *k, const struct policy *p, const
 					add_source(x, own.labels & ~from_policy,
 						   (own.flags & AF_LV_LINKED) ? "hard link or mount"
 									       : "policy", cur, NULL, 0);
-				if (derived.labels & ~(1u << AF_SELF_LABEL))
+				if (derived.labels & ~(1u << AF_SELF_LABEL)) {
 					add_source(x, derived.labels & ~(1u << AF_SELF_LABEL), "derived",
 						   cur, NULL, 0);
+					add_origin(x, &key);
+				}
 			}
 		}
 		if (!strcmp(cur, "/"))
@@ -223,6 +245,18 @@ static int run_explain(int argc, char **argv)
 				json_object_object_add(s, "file", json_object_new_string(x.src[i].file));
 				json_object_object_add(s, "line", json_object_new_int((int)x.src[i].line));
 			}
+			if (x.src[i].origin) {
+				const struct derived_origin *og = x.src[i].origin;
+				struct json_object *by = json_object_new_object();
+
+				json_object_object_add(by, "path", json_object_new_string(og->path));
+				json_object_object_add(by, "time", json_object_new_string(og->time));
+				json_object_object_add(by, "comm", json_object_new_string(og->comm));
+				json_object_object_add(by, "pid", json_object_new_int64(og->pid));
+				json_object_object_add(by, "uid", json_object_new_int64(og->uid));
+				json_object_object_add(by, "exe", json_object_new_string(og->exe));
+				json_object_object_add(s, "origin", by);
+			}
 			json_object_array_add(srcs, s);
 		}
 		json_object_object_add(o, "sources", srcs);
@@ -255,6 +289,11 @@ static int run_explain(int argc, char **argv)
 		if (x.src[i].file)
 			printf("    %-20s from %s:%u (%s)\n", buf, x.src[i].file, x.src[i].line,
 			       x.src[i].at);
+		else if (!strcmp(x.src[i].kind, "derived") && x.src[i].origin)
+			printf("    %-20s derived: %s, at %s, by %s[%u] (uid %u, %s): moved or linked "
+			       "out of a labelled tree, or written with data read from one\n", buf,
+			       x.src[i].origin->path, x.src[i].origin->time, x.src[i].origin->comm,
+			       x.src[i].origin->pid, x.src[i].origin->uid, x.src[i].origin->exe);
 		else if (!strcmp(x.src[i].kind, "derived"))
 			printf("    %-20s derived: %s was moved, linked or written by a process that had "
 			       "read such data (see the LABELLED records in the journal)\n", buf,
@@ -276,6 +315,8 @@ static int run_explain(int argc, char **argv)
 	if (pol.mode != AF_MODE_ENFORCE)
 		printf("  (mode %s: nothing is refused)\n", af_mode_name(pol.mode));
 out:
+	for (i = 0; i < x.n; i++)
+		free(x.src[i].origin);
 	policy_free(p);
 	kernel_close(k);
 	return rc;

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "derived.h"
 #include "events.h"
 #include "kernel.h"
 #include "log.h"
@@ -81,7 +82,8 @@ static int run_status(int argc, char **argv)
 		json_object_object_add(o, "labelled_links", json_object_new_int64(meta.nlinked));
 		labels = json_object_new_array();
 		for (l = 0; l < pol.nlabels && l < AF_MAX_LABELS; l++)
-			json_object_array_add(labels, json_object_new_string(meta.labels[l]));
+			if (meta.labels[l][0])
+				json_object_array_add(labels, json_object_new_string(meta.labels[l]));
 		json_object_object_add(o, "labels", labels);
 		counters = json_object_new_object();
 		for (op = 0; op < AF_OP_COUNT; op++) {
@@ -95,8 +97,11 @@ static int run_status(int argc, char **argv)
 		json_object_object_add(o, "counters", counters);
 		counters = json_object_new_object();
 		for (l = 0; l < pol.nlabels && l < AF_MAX_LABELS; l++) {
-			struct json_object *per_label = json_object_new_object();
+			struct json_object *per_label;
 
+			if (!meta.labels[l][0])
+				continue; /* an id no label holds now */
+			per_label = json_object_new_object();
 			for (op = 0; op < AF_OP_COUNT; op++) {
 				struct json_object *per = json_object_new_object();
 
@@ -141,7 +146,8 @@ static int run_status(int argc, char **argv)
 		       meta.nlinked);
 		printf("labels:     ");
 		for (l = 0; l < pol.nlabels && l < AF_MAX_LABELS; l++)
-			printf(" %s", meta.labels[l]);
+			if (meta.labels[l][0])
+				printf(" %s", meta.labels[l]);
 		printf("\n%-8s %12s %12s %12s\n", "", "allowed", "audited", "denied");
 		for (op = 0; op < AF_OP_COUNT; op++)
 			printf("%-8s %12llu %12llu %12llu\n", af_op_name(op),
@@ -151,6 +157,8 @@ static int run_status(int argc, char **argv)
 		for (l = 0; l < pol.nlabels && l < AF_MAX_LABELS; l++) {
 			bool any = false;
 
+			if (!meta.labels[l][0])
+				continue;
 			for (op = 0; op < AF_OP_COUNT; op++)
 				for (a = 0; a < 3; a++)
 					any |= cnt[AF_CNT_LABEL(l, op, a)] != 0;
@@ -193,6 +201,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(struct af_event))
 		return 0;
 	event_decode(c->dec, data, &v);
+	derived_record(&v);
 	if (c->json) {
 		struct json_object *o = event_json(&v);
 

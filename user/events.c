@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "events.h"
+#include "util.h"
 #include "policy.h"
 
 _Static_assert(sizeof(struct af_event) == 1160, "struct af_event layout changed");
@@ -77,23 +78,6 @@ static const struct af_event *complete(struct event_decoder *d, const struct af_
 	return &d->merged;
 }
 
-/* Undo the octal escapes of /proc/self/mountinfo (\040 for a space). */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = 0;
-}
-
 /* For each file system, the shortest mount point of its root. */
 static void load_mounts(struct event_decoder *d)
 {
@@ -111,8 +95,8 @@ static void load_mounts(struct event_decoder *d)
 
 		if (sscanf(line, "%*u %*u %u:%u %4095s %4095s", &maj, &min, root, point) != 4)
 			continue;
-		unescape(root);
-		unescape(point);
+		af_unescape_octal(root);
+		af_unescape_octal(point);
 		if (strcmp(root, "/"))
 			continue;
 		kdev = ((__u64)maj << 20) | min;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "derived.h"
 #include "generation.h"
 #include "log.h"
 #include "util.h"
@@ -288,6 +289,8 @@ static int add_self(const struct policy *p, struct entries *e)
 		err = add_self_path(e, p->files[i], 0, true);
 	if (!err && p->include_dir)
 		err = add_self_path(e, p->include_dir, 0, true);
+	if (!err)
+		err = add_self_path(e, AF_STATE_DIR, 0, false);
 	return err;
 }
 
@@ -499,4 +502,7 @@ void generation_free(struct af_generation *g)
 	free(g->entries);
 	g->entries = NULL;
 	g->nentries = 0;
+	free(g->derived);
+	g->derived = NULL;
+	g->nderived = 0;
 }

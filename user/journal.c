@@ -225,8 +225,9 @@ static void join_labels(const struct af_meta *m, unsigned n, char *buf, size_t l
 
 	buf[0] = 0;
 	for (i = 0; i < n && i < AF_MAX_LABELS && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s%.*s", i ? "," : "", AF_LABEL_NAME_MAX,
-				      m->labels[i]);
+		if (m->labels[i][0])
+			o += (size_t)snprintf(buf + o, len - o, "%s%.*s", o ? "," : "",
+					      AF_LABEL_NAME_MAX, m->labels[i]);
 }
 
 static bool has_label(const struct af_meta *m, unsigned n, const char *name)
@@ -234,9 +235,20 @@ static bool has_label(const struct af_meta *m, unsigned n, const char *name)
 	unsigned i;
 
 	for (i = 0; i < n && i < AF_MAX_LABELS; i++)
-		if (!strncmp(m->labels[i], name, AF_LABEL_NAME_MAX))
+		if (name[0] && !strncmp(m->labels[i], name, AF_LABEL_NAME_MAX))
 			return true;
 	return false;
+}
+
+/* Labels named in m: ids left as gaps by earlier policies do not count. */
+static __u32 named_labels(const struct af_meta *m, unsigned n)
+{
+	__u32 c = 0;
+	unsigned i;
+
+	for (i = 0; i < n && i < AF_MAX_LABELS; i++)
+		c += m->labels[i][0] != 0;
+	return c;
 }
 
 /* ", N things (was M, +D)" */
@@ -253,6 +265,7 @@ void journal_policy_changes(const struct af_policy *prev_pol, const struct af_me
 			    size_t len)
 {
 	bool prev = prev_pol && prev_meta && prev_pol->gen;
+	__u32 nprev;
 	size_t o = 0;
 	unsigned i;
 
@@ -270,14 +283,16 @@ void journal_policy_changes(const struct af_policy *prev_pol, const struct af_me
 	else
 		o += (size_t)snprintf(buf + o, ROOM, "; mode %s", af_mode_name(pol->mode));
 	o += count_change(buf + o, ROOM, "labelled paths", meta->nroots, prev ? &prev_meta->nroots : NULL);
-	o += count_change(buf + o, ROOM, "labels", pol->nlabels, prev ? &prev_pol->nlabels : NULL);
+	nprev = prev ? named_labels(prev_meta, prev_pol->nlabels) : 0;
+	o += count_change(buf + o, ROOM, "labels", named_labels(meta, pol->nlabels),
+			  prev ? &nprev : NULL);
 	if (prev) {
 		for (i = 0; i < pol->nlabels && i < AF_MAX_LABELS; i++)
-			if (!has_label(prev_meta, prev_pol->nlabels, meta->labels[i]))
+			if (meta->labels[i][0] && !has_label(prev_meta, prev_pol->nlabels, meta->labels[i]))
 				o += (size_t)snprintf(buf + o, ROOM, "; label %.*s added",
 						      AF_LABEL_NAME_MAX, meta->labels[i]);
 		for (i = 0; i < prev_pol->nlabels && i < AF_MAX_LABELS; i++)
-			if (!has_label(meta, pol->nlabels, prev_meta->labels[i]))
+			if (prev_meta->labels[i][0] && !has_label(meta, pol->nlabels, prev_meta->labels[i]))
 				o += (size_t)snprintf(buf + o, ROOM, "; label %.*s removed",
 						      AF_LABEL_NAME_MAX, prev_meta->labels[i]);
 	}
@@ -333,7 +348,7 @@ int journal_policy_applied(const char *file, const struct af_generation *g,
 	add(r, "ARCHFENCE_PATHS", "%u", m->nroots);
 	add(r, "ARCHFENCE_LINKED", "%u", m->nlinked);
 	add(r, "ARCHFENCE_LABELS", "%s", labels);
-	add(r, "ARCHFENCE_NLABELS", "%u", g->policy.nlabels);
+	add(r, "ARCHFENCE_NLABELS", "%u", named_labels(m, g->policy.nlabels));
 	add(r, "ARCHFENCE_TRUSTED", "%u", m->ntrusted);
 	add(r, "ARCHFENCE_CLOUD", "%u", m->ncloud);
 	add(r, "ARCHFENCE_SEND", "%s", m->flags & AF_META_SENDALL ? "all" : "cloud");

@@ -446,6 +446,70 @@ int kernel_state(const struct af_kernel *k, struct af_state *st, struct af_polic
 	return 0;
 }
 
+/*
+ * Clear label ids whose meaning ends from the labels the kernel derived, so
+ * that a label removed now cannot come back as a different one that takes
+ * its id later. Entries left with no label go.
+ */
+static int purge_derived(struct af_kernel *k, __u32 ids)
+{
+	int fd = k->fd[AF_MAP_DERIVED], err = 0;
+	struct af_inode_key key, next, *prev = NULL, *gone = NULL, *tmp;
+	size_t ngone = 0, i;
+	struct af_label_val v;
+
+	if (!ids)
+		return 0;
+	/* Deleting while walking a hash map restarts the walk: delete after. */
+	while (!err && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v) || !(v.labels & ids))
+			continue;
+		v.labels &= ~ids;
+		if (v.labels) {
+			if (bpf_map_update_elem(fd, &key, &v, BPF_EXIST))
+				err = -errno;
+			continue;
+		}
+		tmp = realloc(gone, (ngone + 1) * sizeof(*gone));
+		if (!tmp) {
+			err = -ENOMEM;
+			break;
+		}
+		gone = tmp;
+		gone[ngone++] = key;
+	}
+	for (i = 0; !err && i < ngone; i++)
+		if (bpf_map_delete_elem(fd, &gone[i]) && errno != ENOENT)
+			err = -errno;
+	free(gone);
+	if (err)
+		log_warn(err, "kernel: cannot clear removed labels from the derived ones");
+	return err;
+}
+
+/* Give back labels derived before; they add to what the kernel has derived since. */
+static int restore_derived(struct af_kernel *k, const struct af_generation *g)
+{
+	int fd = k->fd[AF_MAP_DERIVED];
+	struct af_label_val v;
+	size_t i;
+
+	for (i = 0; i < g->nderived; i++) {
+		if (bpf_map_lookup_elem(fd, &g->derived[i].key, &v))
+			v = g->derived[i].val;
+		else if ((v.labels | g->derived[i].val.labels) == v.labels)
+			continue;
+		v.labels |= g->derived[i].val.labels;
+		if (bpf_map_update_elem(fd, &g->derived[i].key, &v, BPF_ANY)) {
+			log_warn(errno, "kernel: cannot give back derived labels");
+			return -errno;
+		}
+	}
+	return 0;
+}
+
 int kernel_apply(struct af_kernel *k, struct af_generation *g)
 {
 	struct af_state st;
@@ -463,6 +527,10 @@ int kernel_apply(struct af_kernel *k, struct af_generation *g)
 	if (st.flags & AF_STATE_LOCKED)
 		return -EPERM;
 	err = write_slot(k, g);
+	if (!err)
+		err = purge_derived(k, g->purge);
+	if (!err)
+		err = restore_derived(k, g);
 	if (err)
 		return err;
 	return switch_to(k, g->policy.gen, 0);
@@ -627,6 +695,8 @@ int kernel_install(struct af_kernel **out, struct af_generation *g)
 	err = register_self(k, skel);
 	if (!err)
 		err = write_slot(k, g);
+	if (!err)
+		err = restore_derived(k, g);
 	if (!err)
 		err = switch_to(k, g->policy.gen, 0);
 	if (!err)

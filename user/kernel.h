@@ -60,6 +60,9 @@ struct af_generation {
 	size_t ntrusted;
 	struct af_cloud_entry *cloud;
 	size_t ncloud;
+	struct af_label_entry *derived;	/* labels derived before (a reboot ago, say) */
+	size_t nderived;
+	__u32 purge;		/* label ids whose meaning ends: cleared from derived labels */
 };
 
 /*

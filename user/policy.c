@@ -229,6 +229,78 @@ int policy_label_id(const struct policy *p, const char *name)
 	return -1;
 }
 
+static uint32_t remap_mask(uint32_t mask, const int to[AF_MAX_LABELS])
+{
+	uint32_t out = mask & (1u << AF_SELF_LABEL);
+	unsigned i;
+
+	for (i = 0; i < AF_SELF_LABEL; i++)
+		if ((mask & (1u << i)) && to[i] >= 0)
+			out |= 1u << to[i];
+	return out;
+}
+
+uint32_t policy_renumber(struct policy *p, const char prev[][AF_LABEL_NAME_MAX], unsigned nprev)
+{
+	struct policy_label old[AF_MAX_LABELS];
+	int to[AF_MAX_LABELS];
+	uint32_t used = 0, named = 0, purge;
+	unsigned i, j, n = 0, op;
+	size_t k;
+
+	if (nprev > AF_SELF_LABEL)
+		nprev = AF_SELF_LABEL;
+	for (j = 0; j < nprev; j++)
+		if (prev[j][0])
+			named |= 1u << j;
+	for (i = 0; i < AF_MAX_LABELS; i++)
+		to[i] = -1;
+	for (i = 0; i < p->nlabels; i++) {
+		for (j = 0; j < nprev && p->labels[i].name[0]; j++)
+			if (!strncmp(prev[j], p->labels[i].name, AF_LABEL_NAME_MAX)) {
+				to[i] = (int)j;
+				used |= 1u << j;
+				break;
+			}
+	}
+	/* New labels: ids never named first, then those of removed labels. */
+	for (i = 0; i < p->nlabels; i++) {
+		for (j = 0; to[i] < 0 && j < AF_SELF_LABEL; j++)
+			if (!(used & (1u << j)) && !(named & (1u << j)))
+				to[i] = (int)j;
+		for (j = 0; to[i] < 0 && j < AF_SELF_LABEL; j++)
+			if (!(used & (1u << j)))
+				to[i] = (int)j;
+		used |= 1u << to[i];
+	}
+	purge = named;
+	memcpy(old, p->labels, sizeof(old));
+	memset(p->labels, 0, sizeof(p->labels));
+	for (i = 0; i < p->nlabels; i++) {
+		p->labels[to[i]] = old[i];
+		if ((unsigned)to[i] < nprev && !strncmp(prev[to[i]], old[i].name, AF_LABEL_NAME_MAX))
+			purge &= ~(1u << to[i]);
+		if ((unsigned)to[i] + 1 > n)
+			n = (unsigned)to[i] + 1;
+	}
+	p->nlabels = n;
+	for (k = 0; k < p->npaths; k++)
+		p->paths[k].labels = remap_mask(p->paths[k].labels, to);
+	for (k = 0; k < p->ntrusted; k++)
+		for (op = 0; op < AF_OP_COUNT; op++)
+			p->trusted[k].allow[op] = remap_mask(p->trusted[k].allow[op], to);
+	return purge;
+}
+
+unsigned policy_nlabels(const struct policy *p)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < p->nlabels; i++)
+		n += p->labels[i].name[0] != 0;
+	return n;
+}
+
 const char *policy_labels_str(const struct policy *p, uint32_t mask, char *buf, size_t len)
 {
 	size_t off = 0;

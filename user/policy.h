@@ -121,6 +121,20 @@ void policy_errors_clear(struct policy_errors *errs);
 /* Label id by name, or -1. */
 int policy_label_id(const struct policy *p, const char *name);
 
+/*
+ * Give every label the id (bit) it had in the generation in force, whose
+ * names are prev[0..nprev): the kernel's derived labels and counters outlive
+ * generations and must keep their meaning. New labels take ids never used,
+ * then ids of labels since removed; ids left unused become unnamed gaps that
+ * allow everything. Path and trusted masks follow. Returns the ids whose
+ * meaning ends (labels removed, ids reused): the caller clears them from the
+ * derived labels before the new generation takes over.
+ */
+uint32_t policy_renumber(struct policy *p, const char prev[][AF_LABEL_NAME_MAX], unsigned nprev);
+
+/* Labels the policy defines (gaps left by policy_renumber not counted). */
+unsigned policy_nlabels(const struct policy *p);
+
 /* "secret,sensitive" into buf; returns buf. */
 const char *policy_labels_str(const struct policy *p, uint32_t mask, char *buf, size_t len);
 

@@ -8,4 +8,7 @@
 /* Copy src into dst of size len, always terminated; returns strlen(src). */
 size_t af_strlcpy(char *dst, const char *src, size_t len);
 
+/* Undo the octal escapes of /proc/self/mountinfo (\040 for a space), in place. */
+void af_unescape_octal(char *s);
+
 #endif

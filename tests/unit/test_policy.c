@@ -371,6 +371,81 @@ TEST(label_id_and_labels_str)
 	done();
 }
 
+TEST(renumber_keeps_ids)
+{
+	/* in force: secret, master-repository, sensitive, internal, gone, personal */
+	static const char prev[][AF_LABEL_NAME_MAX] = {
+		"secret", "master-repository", "sensitive", "internal", "gone", "personal",
+	};
+	struct policy *p = ACCEPTED(
+		"labels:\n"
+		"  personal: {read: audit, write: audit, send: deny}\n"
+		"  fresh: {read: deny, write: deny, send: deny}\n"
+		"  internal: {read: allow, write: deny, send: deny}\n"
+		"paths:\n"
+		"  /a: personal\n"
+		"  /b: [fresh, internal]\n"
+		"  /c: secret\n"
+		"trusted:\n"
+		"  t:\n"
+		"    exe: /usr/bin/t\n"
+		"    allow: {read: [fresh, personal]}\n");
+	char buf[128];
+	uint32_t purge;
+
+	if (!p)
+		return done();
+	CHECK_INT(policy_nlabels(p), 6);
+	purge = policy_renumber(p, prev, 6);
+	/* kept ids: built-ins, internal (3), personal (5); fresh takes 6, never used */
+	CHECK_INT(policy_label_id(p, "internal"), 3);
+	CHECK_INT(policy_label_id(p, "personal"), 5);
+	CHECK_INT(policy_label_id(p, "fresh"), 6);
+	CHECK_INT(p->nlabels, 7);
+	CHECK_INT(policy_nlabels(p), 6);
+	CHECK_STR(p->labels[4].name, "");	/* gone: a gap that allows everything */
+	CHECK_INT(p->labels[4].action[AF_OP_READ], AF_ALLOW);
+	CHECK_INT(p->labels[6].action[AF_OP_READ], AF_DENY);
+	CHECK_INT(p->labels[5].action[AF_OP_SEND], AF_DENY);
+	CHECK_INT(purge, 1u << 4);		/* gone's derived labels go */
+	CHECK_STR(policy_labels_str(p, p->paths[0].labels, buf, sizeof(buf)), "personal");
+	CHECK_STR(policy_labels_str(p, p->paths[1].labels, buf, sizeof(buf)), "internal,fresh");
+	CHECK_STR(policy_labels_str(p, p->paths[2].labels, buf, sizeof(buf)), "secret");
+	CHECK_STR(policy_labels_str(p, p->trusted[0].allow[AF_OP_READ], buf, sizeof(buf)),
+		  "personal,fresh");
+	policy_free(p);
+	done();
+}
+
+TEST(renumber_reuses_removed_ids_last)
+{
+	/* 31 ids all once named: a new label must take a removed one, and purge it */
+	char prev[AF_SELF_LABEL][AF_LABEL_NAME_MAX];
+	struct policy *p = ACCEPTED(
+		"labels:\n"
+		"  newcomer: {read: deny, write: deny, send: deny}\n"
+		"paths:\n"
+		"  /n: newcomer\n");
+	uint32_t purge;
+	int i;
+
+	if (!p)
+		return done();
+	memset(prev, 0, sizeof(prev));
+	strcpy(prev[0], "secret");
+	strcpy(prev[1], "master-repository");
+	strcpy(prev[2], "sensitive");
+	for (i = 3; i < AF_SELF_LABEL; i++)
+		snprintf(prev[i], sizeof(prev[i]), "l%d", i);
+	purge = policy_renumber(p, (const char (*)[AF_LABEL_NAME_MAX])prev, AF_SELF_LABEL);
+	CHECK_INT(policy_label_id(p, "newcomer"), 3);
+	CHECK_INT(p->paths[0].labels, 1u << 3);
+	/* every removed id is purged, the reused one included */
+	CHECK_INT(purge, ((1u << AF_SELF_LABEL) - 1) & ~7u);
+	policy_free(p);
+	done();
+}
+
 /* ---- the bundled policies ---- */
 
 TEST(default_policy)
