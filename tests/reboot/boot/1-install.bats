@@ -12,12 +12,22 @@ MID_APPLIED=99a4984b4c274772be891b3ea509db9f
 
 @test "install archfence and a network-facing probe service, enable them, reboot" {
 	rm -rf "$B" /etc/archfence
-	mkdir -p "$B/secret" "$B/out"
+	mkdir -p "$B/secret" "$B/master" "$B/out" "$B/bin"
 	echo classified >"$B/secret/a.txt"
+	echo master-data >"$B/master/m.txt"
+	echo public >"$B/out/public.txt"
+	cp "$TRY" "$B/bin/mover"
 	make -C "$AF_TOP" --no-print-directory -o build/archfence install >/dev/null
 	policy /etc/archfence/policy.yaml <<-EOF
 	paths:
 	  $B/secret: secret
+	  $B/master: master-repository
+	trusted:
+	  mover:
+	    exe: $B/bin/mover
+	    allow:
+	      read: [master-repository]
+	      write: [master-repository]
 	EOF
 	# A network-facing service: its errno on the labelled file, and its life
 	# long enough for its unit to be named in the record.
@@ -48,6 +58,17 @@ MID_APPLIED=99a4984b4c274772be891b3ea509db9f
 	systemctl enable archfence.service af-boot-probe.service 2>/dev/null
 	[ "$(systemctl is-enabled archfence)" = enabled ]
 	# not started now: the next boot starts them
+}
+
+@test "a copy of master-repository data, labelled before the reboot, renamed since" {
+	"$AFI" apply
+	quiet "$B/bin/mover" copy-range "$B/master/m.txt" "$B/out/copy.txt"
+	[ "$status" -eq 0 ]
+	refused read "$B/out/copy.txt"
+	allowed read "$B/out/public.txt"
+	"$AFI" events >/dev/null	# the controller records the derived label
+	run "$B/bin/mover" rename "$B/out/copy.txt" "$B/out/moved.txt"
+	[ "$status" -eq 0 ]
 	"$AF_TOP/tests/vm/reboot"
 }
 

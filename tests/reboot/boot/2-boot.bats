@@ -37,3 +37,13 @@ MID_APPLIED=99a4984b4c274772be891b3ea509db9f
 	[ "$(jq -r .ARCHFENCE_POLICY <<<"$deny")" = "$(jq -r .ARCHFENCE_POLICY <<<"$applied")" ]
 	[ "$(jq -r .__MONOTONIC_TIMESTAMP <<<"$applied")" -lt "$(jq -r .__MONOTONIC_TIMESTAMP <<<"$deny")" ]
 }
+
+@test "a label derived before the reboot is back, on the file's new name" {
+	refused read "$B/out/moved.txt"
+	refused write "$B/out/moved.txt"
+	allowed read "$B/out/public.txt"
+	run "$AFI" explain "$B/out/moved.txt"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"labels: master-repository"* ]]
+	[[ "$output" == *"derived: $B/out/copy.txt, at "*", by mover["* ]]
+}
