@@ -152,7 +152,7 @@ teardown_file() {
 	after=$(sha256sum "$T/policy.yaml")
 	EDITOR="sed -i -e 's/paths:/pathz:/'" run "$AF" edit "$T/policy.yaml" </dev/null
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"unknown top-level key 'pathz'"* ]]
+	[[ "$output" == *"unknown key 'pathz' at the top level (did you mean 'paths'?)"* ]]
 	[ "$(sha256sum "$T/policy.yaml")" = "$after" ]
 	[ "$before" != "$after" ]
 	refused read "$T/secret/a.txt"
