@@ -157,3 +157,35 @@ teardown_file() {
 	[ "$before" != "$after" ]
 	refused read "$T/secret/a.txt"
 }
+
+@test "archfence edit of an included file: the whole policy is checked and applied; a broken one is put back" {
+	mkdir -p "$T/policy.d" "$T/team"
+	echo "team data" >"$T/team/b.txt"
+	policy "$T/main.yaml" <<-EOF
+	include: $T/policy.d
+	paths:
+	  $T/secret: secret
+	EOF
+	apply "$T/main.yaml"
+	allowed read "$T/team/b.txt"
+	# root cannot drop a file into the include directory of the policy in force
+	run "$TRY" create "$T/policy.d/team.yaml"
+	[ "$status" -eq 1 ] && [ "$output" = EPERM ]
+	# a new included file, through the controller: it labels the team's tree
+	EDITOR="printf 'paths:\n  $T/team: master-repository\n' >" run "$AF" edit "$T/policy.d/team.yaml" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"policy applied"* ]]
+	refused read "$T/team/b.txt"
+	refused read "$T/secret/a.txt"
+	allowed read "$T/open/a.txt"
+	# an include that breaks the whole policy (an unknown label): put back, nothing changes
+	before=$(sha256sum "$T/policy.d/team.yaml")
+	EDITOR="sed -i -e 's/master-repository/nosuchlabel/'" run "$AF" edit "$T/policy.d/team.yaml" </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"nosuchlabel"* ]]
+	[ "$(sha256sum "$T/policy.d/team.yaml")" = "$before" ]
+	refused read "$T/team/b.txt"
+	[ "$(jq -r .policy_file <<<"$("$AF" status --json)")" = "$T/main.yaml" ]
+}
