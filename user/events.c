@@ -268,25 +268,6 @@ static void decode_time(const struct af_event *ev, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%S%z", &tm);
 }
 
-void event_decode(struct event_decoder *d, const struct af_event *ev, struct event_view *v)
-{
-	ev = complete(d, ev);
-	memset(v, 0, sizeof(*v));
-	v->ev = ev;
-	decode_time(ev, v->time, sizeof(v->time));
-	decode_labels(d, ev->labels, v->labels, sizeof(v->labels));
-	decode_path(d, ev, v->path, sizeof(v->path));
-	decode_exe(ev, v->exe, sizeof(v->exe));
-	decode_unit(ev, v->unit, sizeof(v->unit));
-	if (ev->kind == AF_EV_SEND && (ev->family == AF_INET || ev->family == AF_INET6)) {
-		char a[INET6_ADDRSTRLEN] = "?";
-
-		inet_ntop(ev->family, ev->daddr, a, sizeof(a));
-		snprintf(v->dest, sizeof(v->dest), ev->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
-			 ev->dport);
-	}
-}
-
 static const char *verb(const struct af_event *ev)
 {
 	if (ev->action == AF_DENY)
@@ -410,4 +391,15 @@ void event_decode_via(struct event_decoder *d, const struct af_event *ev, struct
 		snprintf(v->dest, sizeof(v->dest), ev->family == AF_INET6 ? "[%s]:%u" : "%s:%u", a,
 			 ev->dport);
 	}
+}
+
+static void proc_read(void *ctx, const struct af_event *ev, struct event_view *v)
+{
+	(void)ctx;
+	event_proc_read(ev, v);
+}
+
+void event_decode(struct event_decoder *d, const struct af_event *ev, struct event_view *v)
+{
+	event_decode_via(d, ev, v, proc_read, NULL);
 }
