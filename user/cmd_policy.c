@@ -7,23 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "apply.h"
 #include "cli.h"
 #include "cmd.h"
+#include "derived.h"
 #include "generation.h"
 #include "journal.h"
 #include "kernel.h"
 #include "log.h"
 #include "policy.h"
+#include "policy_diff.h"
+#include "util.h"
 
 /* The files the policy must never label: ours. */
 static const char *const *protected_paths(void)
 {
 	static char exe[PATH_MAX];
-	static const char *paths[4];
+	static const char *paths[5];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	int i = 0;
 
@@ -32,6 +36,7 @@ static const char *const *protected_paths(void)
 		paths[i++] = exe;
 	}
 	paths[i++] = AF_PIN_DIR;
+	paths[i++] = AF_STATE_DIR;
 	paths[i] = NULL;
 	return paths;
 }
@@ -70,7 +75,7 @@ int cmd_load_policy(const char *file, struct policy **p)
 static void print_summary(const struct policy *p, FILE *f)
 {
 	fprintf(f, "mode %s, %u labels, %zu labelled paths, %zu trusted programs, %zu cloud ranges, "
-		   "sha256 %s\n", af_mode_name(p->mode), p->nlabels, p->npaths, p->ntrusted,
+		   "sha256 %s\n", af_mode_name(p->mode), policy_nlabels(p), p->npaths, p->ntrusted,
 		p->ncloud, p->sha256_hex);
 }
 
@@ -155,6 +160,7 @@ int cmd_apply_file(const char *file, unsigned flags)
 	struct af_state st;
 	char *errtext = NULL;
 	size_t nerrors = 0;
+	__u32 purge = 0;
 	char why[512];
 
 	/* The daemon at start: a policy in force is picked up, not replaced. */
@@ -168,38 +174,52 @@ int cmd_apply_file(const char *file, unsigned flags)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	if (!dry_run) {
+		if (kernel_probe(why, sizeof(why))) {
+			log_warnx("apply: this kernel cannot enforce: %s", why);
+			rc = EXIT_NOLSM;
+			goto out;
+		}
+		lock = cmd_take_lock();
+		if (lock < 0) {
+			rc = EXIT_FAIL;
+			goto out;
+		}
+	}
+	err = kernel_open_pinned(&k);
+	if (!err && (flags & APPLY_IF_UNLOADED))
+		goto out; /* applied by someone else meanwhile */
+	if (err && err != -ENOENT && !dry_run) {
+		log_warnx("apply: %s not applied; the policy in force is unchanged", file);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	/* The record of derived labels: archfence's own from the first apply. */
+	if (!dry_run && mkdir(AF_STATE_DIR, 0700) && errno != EEXIST)
+		log_warn(errno, "apply: cannot create %s", AF_STATE_DIR);
+	/* Labels keep their ids: what the kernel derived keeps its meaning. */
+	prev = k && kernel_state(k, &st, &prev_pol, &prev_meta) == 0 && st.gen;
+	if (prev)
+		purge = policy_renumber(p, (const char (*)[AF_LABEL_NAME_MAX])prev_meta.labels,
+					prev_pol.nlabels);
 	if (generation_build(p, &g)) {
 		if (!dry_run)
 			record_refused(file, "resolve", 1, NULL);
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	g.purge = purge;
 	if (dry_run) {
 		printf("would apply: ");
 		print_summary(p, stdout);
 		printf("%zu labelled inodes (%u hard links or mount roots under labelled directories)\n",
 		       g.nentries, g.meta.nlinked);
+		policy_diff_print(file, p, &g, k, stdout);
 		goto out;
 	}
-	if (kernel_probe(why, sizeof(why))) {
-		log_warnx("apply: this kernel cannot enforce: %s", why);
-		rc = EXIT_NOLSM;
-		goto out;
-	}
-	lock = cmd_take_lock();
-	if (lock < 0) {
-		rc = EXIT_FAIL;
-		goto out;
-	}
-	err = kernel_open_pinned(&k);
-	if (!err && (flags & APPLY_IF_UNLOADED))
-		goto out; /* applied by someone else meanwhile */
-	if (err == -ENOENT) {
-		err = kernel_install(&k, &g);
-	} else if (!err) {
-		prev = kernel_state(k, &st, &prev_pol, &prev_meta) == 0 && st.gen;
-		err = kernel_apply(k, &g);
-	}
+	/* Failing to give derived labels back must not leave the host without a policy. */
+	derived_restore(p, &g.derived, &g.nderived);
+	err = k ? kernel_apply(k, &g) : kernel_install(&k, &g);
 	if (err == -EPERM && prev && (st.flags & AF_STATE_LOCKED)) {
 		log_warnx("apply: archfence is locked until the next reboot; %s not applied", file);
 		record_refused(file, "locked", 0, NULL);
@@ -261,7 +281,7 @@ const struct command cmd_apply = {
 	.help = "Validate the policy, resolve its paths and programs, and switch the kernel to it in\n"
 		"one step. A policy with any error changes nothing: the one in force stays.\n"
 		"The first apply loads and attaches the kernel programs.\n\n"
-		"  -n, --dry-run   show what would be applied, apply nothing\n\n"
+		"  -n, --dry-run   show what would change against the policy in force; apply nothing\n\n"
 		"Examples:\n"
 		"  archfence apply\n"
 		"  archfence apply --dry-run /etc/archfence/policy.yaml\n",
@@ -300,10 +320,58 @@ static int copy_file(const char *from, const char *to)
 
 static bool same_content(const char *a, const char *b)
 {
-	char cmd[PATH_MAX * 2 + 32];
+	char x[65536], y[65536];
+	bool same = false;
+	FILE *fa = fopen(a, "re"), *fb = fopen(b, "re");
+	size_t n, m;
 
-	snprintf(cmd, sizeof(cmd), "cmp -s -- '%s' '%s'", a, b);
-	return system(cmd) == 0;
+	while (fa && fb) {
+		n = fread(x, 1, sizeof(x), fa);
+		m = fread(y, 1, sizeof(y), fb);
+		if (n != m || memcmp(x, y, n))
+			break;
+		if (n == 0) {
+			same = !ferror(fa) && !ferror(fb);
+			break;
+		}
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+/* The main policy file FILE belongs to: the one in force, or the default. */
+static void main_policy(char *out, size_t len)
+{
+	struct af_meta meta;
+
+	if (policy_in_force(&meta) && meta.file[0])
+		af_strlcpy(out, meta.file, len);
+	else
+		af_strlcpy(out, POLICY_DEFAULT_FILE, len);
+}
+
+/* Is file one of the files policy main reads (itself or an include)? */
+static bool part_of(const char *main, const char *file, bool *is_main)
+{
+	char rf[PATH_MAX], rm[PATH_MAX], ri[PATH_MAX];
+	struct policy *p = NULL;
+	bool found = false;
+	size_t i;
+
+	if (!realpath(file, rf))
+		return false;
+	*is_main = realpath(main, rm) && !strcmp(rf, rm);
+	if (*is_main)
+		return true;
+	if (cmd_load_policy(main, &p))
+		return false;
+	for (i = 0; i < p->nfiles && !found; i++)
+		found = realpath(p->files[i], ri) && !strcmp(rf, ri);
+	policy_free(p);
+	return found;
 }
 
 static bool ask_again(void)
@@ -327,6 +395,8 @@ static int run_edit(int argc, char **argv)
 {
 	const char *file = POLICY_DEFAULT_FILE, *editor;
 	char tmp[] = "/run/archfence-edit-XXXXXX.yaml", next[PATH_MAX], cmd[PATH_MAX + 64];
+	char prev[PATH_MAX], main[PATH_MAX];
+	bool had_old, is_main = false;
 	struct policy *p = NULL;
 	int fd, opt, rc = EXIT_OK, err;
 
@@ -336,6 +406,8 @@ static int run_edit(int argc, char **argv)
 		return EXIT_USAGE;
 	if (optind < argc)
 		file = argv[optind];
+	main_policy(main, sizeof(main));
+	is_main = realpath(file, prev) && realpath(main, next) && !strcmp(prev, next);
 	editor = getenv("VISUAL");
 	if (!editor || !*editor)
 		editor = getenv("EDITOR");
@@ -348,6 +420,8 @@ static int run_edit(int argc, char **argv)
 	}
 	close(fd);
 	err = copy_file(file, tmp);
+	if (err == -ENOENT)
+		err = 0; /* a new file: an included one, say; the editor starts empty */
 	if (err) {
 		log_warn(err, "edit: cannot copy %s", file);
 		unlink(tmp);
@@ -368,6 +442,8 @@ static int run_edit(int argc, char **argv)
 			unlink(tmp);
 			return EXIT_OK;
 		}
+		if (!is_main)
+			break; /* an include: checked as part of the whole policy, below */
 		if (cmd_load_policy(tmp, &p) == 0)
 			break;
 		if (!ask_again()) {
@@ -376,19 +452,34 @@ static int run_edit(int argc, char **argv)
 		}
 	}
 	policy_free(p);
+	p = NULL;
 	/* In place, atomically: a new file beside it, renamed over it. */
 	snprintf(next, sizeof(next), "%s.archfence-new", file);
+	snprintf(prev, sizeof(prev), "%s.archfence-old", file);
+	had_old = link(file, prev) == 0;
 	err = copy_file(tmp, next);
 	if (!err && rename(next, file))
 		err = -errno;
 	if (err) {
 		log_warn(err, "edit: cannot write %s (your edited copy: %s)", file, tmp);
 		unlink(next);
+		if (had_old)
+			unlink(prev);
 		return EXIT_FAIL;
 	}
+	/* An included file: the whole policy must still hold, and it is what applies. */
+	if (!is_main && !part_of(main, file, &is_main)) {
+		log_warnx("edit: %s is not %s nor one of its includes, or the policy does not hold "
+			  "with it; it is back as it was (your edited copy: %s)", file, main, tmp);
+		if (had_old ? rename(prev, file) : unlink(file))
+			log_warn(errno, "edit: cannot put %s back", file);
+		return EXIT_FAIL;
+	}
+	if (had_old)
+		unlink(prev);
 	unlink(tmp);
 	printf("%s updated\n", file);
-	rc = cmd_apply_file(file, 0);
+	rc = cmd_apply_file(is_main ? file : main, 0);
 	return rc;
 }
 

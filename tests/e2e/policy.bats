@@ -92,7 +92,7 @@ open('$T/reader.out', 'w').write('%d %d\\n' % (ok, refused))
 	paths:
 	  - [unclosed
 	EOF
-	bad unknown-key "bad-unknown-key.yaml:1: unknown top-level key 'pathz'" <<-EOF
+	bad unknown-key "bad-unknown-key.yaml:1: unknown key 'pathz' at the top level (did you mean 'paths'?)" <<-EOF
 	pathz:
 	  $T/a: secret
 	EOF
@@ -177,4 +177,60 @@ open('$T/reader.out', 'w').write('%d %d\\n' % (ok, refused))
 	[[ "$output" == *"not a regular file"* ]]
 	rm -f "$T/huge.yaml"
 	unchanged "$gen"
+}
+
+# A policy A in force, and B: one labelled path added (UTF-8), one removed,
+# one relabelled, one kept. Tests below run in this order.
+dry_policies() {
+	mkdir -p "$T"/dry/{keep,gone,relabel,新档案}
+	for d in keep gone relabel 新档案; do echo "$d data" >"$T/dry/$d/f.txt"; done
+	policy "$T/dry-a.yaml" <<-EOF
+	paths:
+	  $T/dry/keep: secret
+	  $T/dry/gone: secret
+	  $T/dry/relabel: sensitive
+	EOF
+	policy "$T/dry-b.yaml" <<-EOF
+	paths:
+	  $T/dry/relabel: [secret, master-repository]
+	  $T/dry/新档案: secret
+	  $T/dry/keep: secret
+	EOF
+}
+
+@test "--dry-run lists the paths added, removed and relabelled, and changes nothing" {
+	dry_policies
+	apply "$T/dry-a.yaml"
+	gen=$("$AF" status --json | jq .generation)
+	run "$AF" apply --dry-run "$T/dry-b.yaml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]%%:*}" = "would apply" ]
+	[[ "$output" == *"changes against the policy in force (generation $gen, $T/dry-a.yaml, sha256 "* ]]
+	# exactly three path lines, sorted by path
+	diff -u - <(grep '^[-+~] /' <<<"$output") <<-EOF
+	- $T/dry/gone = secret
+	~ $T/dry/relabel: sensitive -> master-repository,secret
+	+ $T/dry/新档案 = secret
+	EOF
+	[[ "$output" == *"inodes with policy labels: "*" (1 becomes labelled, 1 stops being labelled, "* ]]
+	# nothing applied: gone is still refused, 新档案 still open, A still in force
+	refused read "$T/dry/gone/f.txt"
+	allowed read "$T/dry/新档案/f.txt"
+	run "$AF" status --json
+	[ "$(jq -r .generation <<<"$output")" = "$gen" ]
+	[ "$(jq -r .policy_file <<<"$output")" = "$T/dry-a.yaml" ]
+}
+
+@test "--dry-run of the policy in force: no changes" {
+	gen=$("$AF" status --json | jq .generation)
+	run "$AF" apply --dry-run "$T/dry-a.yaml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]%%:*}" = "would apply" ]
+	[ "${lines[2]}" = "no changes: $T/dry-a.yaml is the policy in force" ]
+	[ "${#lines[@]}" -eq 3 ]
+	refused read "$T/dry/gone/f.txt"
+	allowed read "$T/open/f.txt"
+	[ "$("$AF" status --json | jq .generation)" = "$gen" ]
 }
