@@ -100,7 +100,7 @@ open('$T/reader.out', 'w').write('%d %d\\n' % (ok, refused))
 	paths:
 	  $T/a: secrte
 	EOF
-	bad dup-label "label 'extra' is already defined" <<-EOF
+	bad dup-label "bad-dup-label.yaml:3: duplicate key 'extra' (first at line 2)" <<-EOF
 	labels:
 	  extra: {read: deny, write: deny, send: deny}
 	  extra: {read: deny, write: deny, send: deny}
