@@ -36,7 +36,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
 USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT) -Iuser $(PKG_CFLAGS)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(BPF_VARIANT) -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-missing-field-initializers -Ivmlinux/$(ARCH) -Iinclude -Ibpf
 
 # maps.bpf.c defines the shared maps: the linker wants definitions first.
@@ -52,7 +52,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/helpers/%,$(HELPER_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all clean deps test unit unit-bins e2e demo bench vmlinux install uninstall fuzz
+.PHONY: all clean deps test unit unit-bins e2e demo bench vmlinux install uninstall fuzz variant
 
 all: $(OUT)/archfence $(HELPER_BINS) $(BENCH_BINS)
 
@@ -103,8 +103,13 @@ unit: $(UNIT_BINS)
 	$(Q)tests/run-unit $(UNIT_BINS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-bins fuzz
+	$(Q)$(MAKE) --no-print-directory all unit-bins fuzz variant
 	$(Q)tests/run-all
+
+# A second build whose maps differ, for the upgrade tests: build/variant/archfence.
+variant: $(OUT)/archfence
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/variant BPF_VARIANT=-DAF_TEST_VARIANT \
+		$(OUT)/variant/archfence
 
 unit-bins: $(UNIT_BINS)
 

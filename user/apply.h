@@ -10,6 +10,8 @@
 #define APPLY_IF_UNLOADED	(1u << 0)
 /* Validate and resolve only; print what would be applied. */
 #define APPLY_DRY_RUN		(1u << 1)
+/* The pinned state is another build's: swap it for this one (archfence upgrade). */
+#define APPLY_TAKEOVER		(1u << 2)
 
 /*
  * Validate file, resolve it, and switch the kernel to it in one step

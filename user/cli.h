@@ -53,7 +53,7 @@ int cli_operands(const struct command *c, int argc, char **argv, int min, int ma
 extern volatile int cli_stop;
 void cli_catch_signals(void);
 
-extern const struct command cmd_check, cmd_apply, cmd_status, cmd_events, cmd_unload,
+extern const struct command cmd_check, cmd_apply, cmd_status, cmd_events, cmd_unload, cmd_upgrade,
 	cmd_lock, cmd_doctor, cmd_explain, cmd_edit;
 extern const struct command cmd_daemon, cmd_report;
 

@@ -150,7 +150,7 @@ static void record_refused(const char *file, const char *stage, size_t nerrors, 
 
 int cmd_apply_file(const char *file, unsigned flags)
 {
-	bool dry_run = flags & APPLY_DRY_RUN, prev = false;
+	bool dry_run = flags & APPLY_DRY_RUN, prev = false, takeover = false;
 	struct af_generation g = { 0 };
 	struct af_kernel *k = NULL;
 	struct af_policy prev_pol;
@@ -189,7 +189,8 @@ int cmd_apply_file(const char *file, unsigned flags)
 	err = kernel_open_pinned(&k);
 	if (!err && (flags & APPLY_IF_UNLOADED))
 		goto out; /* applied by someone else meanwhile */
-	if (err && err != -ENOENT && !dry_run) {
+	takeover = err == -ESTALE && (flags & APPLY_TAKEOVER);
+	if (err && err != -ENOENT && !dry_run && !takeover) {
 		log_warnx("apply: %s not applied; the policy in force is unchanged", file);
 		rc = EXIT_FAIL;
 		goto out;
@@ -198,7 +199,10 @@ int cmd_apply_file(const char *file, unsigned flags)
 	if (!dry_run && mkdir(AF_STATE_DIR, 0700) && errno != EEXIST)
 		log_warn(errno, "apply: cannot create %s", AF_STATE_DIR);
 	/* Labels keep their ids: what the kernel derived keeps its meaning. */
-	prev = k && kernel_state(k, &st, &prev_pol, &prev_meta) == 0 && st.gen;
+	if (takeover)
+		prev = kernel_peek_other_build(&st, &prev_pol, &prev_meta) == 0 && st.gen;
+	else
+		prev = k && kernel_state(k, &st, &prev_pol, &prev_meta) == 0 && st.gen;
 	if (prev)
 		purge = policy_renumber(p, (const char (*)[AF_LABEL_NAME_MAX])prev_meta.labels,
 					prev_pol.nlabels);
@@ -219,7 +223,10 @@ int cmd_apply_file(const char *file, unsigned flags)
 	}
 	/* Failing to give derived labels back must not leave the host without a policy. */
 	derived_restore(p, &g.derived, &g.nderived);
-	err = k ? kernel_apply(k, &g) : kernel_install(&k, &g);
+	if (takeover)
+		err = kernel_takeover(&k, &g);
+	else
+		err = k ? kernel_apply(k, &g) : kernel_install(&k, &g);
 	if (err == -EPERM && prev && (st.flags & AF_STATE_LOCKED)) {
 		log_warnx("apply: archfence is locked until the next reboot; %s not applied", file);
 		record_refused(file, "locked", 0, NULL);
@@ -287,36 +294,6 @@ const struct command cmd_apply = {
 		"  archfence apply --dry-run /etc/archfence/policy.yaml\n",
 	.run = run_apply,
 };
-
-/* Copy the bytes of from into the new file to (mode 0600). */
-static int copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	int in, out, err = 0;
-	ssize_t n;
-
-	in = open(from, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return -errno;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0) {
-		err = -errno;
-		close(in);
-		return err;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			err = -EIO;
-			break;
-		}
-	if (n < 0)
-		err = -errno;
-	if (fsync(out) && !err)
-		err = -errno;
-	close(in);
-	close(out);
-	return err;
-}
 
 static bool same_content(const char *a, const char *b)
 {
@@ -419,7 +396,7 @@ static int run_edit(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	close(fd);
-	err = copy_file(file, tmp);
+	err = af_copy_file(file, tmp, 0600);
 	if (err == -ENOENT)
 		err = 0; /* a new file: an included one, say; the editor starts empty */
 	if (err) {
@@ -457,7 +434,7 @@ static int run_edit(int argc, char **argv)
 	snprintf(next, sizeof(next), "%s.archfence-new", file);
 	snprintf(prev, sizeof(prev), "%s.archfence-old", file);
 	had_old = link(file, prev) == 0;
-	err = copy_file(tmp, next);
+	err = af_copy_file(tmp, next, 0600);
 	if (!err && rename(next, file))
 		err = -errno;
 	if (err) {

@@ -277,12 +277,17 @@ static int add_self_path(struct entries *e, const char *path, __u32 flags, bool 
 	return entries_add(e, af_kdev(st.st_dev), st.st_ino, 1u << AF_SELF_LABEL, AF_LV_ROOT | flags);
 }
 
+const char *generation_next_controller;
+
 static int add_self(const struct policy *p, struct entries *e)
 {
 	size_t i;
 	int err;
 
 	err = add_self_path(e, "/proc/self/exe", AF_LV_TRUSTED | AF_LV_CONTROLLER, true);
+	if (!err && generation_next_controller)
+		err = add_self_path(e, generation_next_controller, AF_LV_TRUSTED | AF_LV_CONTROLLER,
+				    true);
 	for (i = 0; !err && i < sizeof(self_paths) / sizeof(self_paths[0]); i++)
 		err = add_self_path(e, self_paths[i], 0, false);
 	for (i = 0; !err && i < p->nfiles; i++)

@@ -16,6 +16,12 @@ int generation_build(const struct policy *p, struct af_generation *g);
 
 void generation_free(struct af_generation *g);
 
+/*
+ * A second executable the generation recognises as the controller, beside
+ * this one's: the new build that `archfence upgrade` is about to run.
+ */
+extern const char *generation_next_controller;
+
 /* FNV-1a of a systemd unit name, as the kernel side computes it. */
 __u64 af_unit_hash(const char *unit);
 

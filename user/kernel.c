@@ -29,6 +29,9 @@
 #define PIN_MAPS	AF_PIN_DIR "/maps"
 #define PIN_LINKS	AF_PIN_DIR "/links"
 #define PIN_PROGS	AF_PIN_DIR "/progs"
+/* Where an upgrade stages the new build's pins, and puts the old ones aside (bpffs refuses names with a dot). */
+#define PIN_STAGE	AF_PIN_DIR "_new"
+#define PIN_ASIDE	AF_PIN_DIR "_old"
 
 static const char *const map_names[AF_MAP_NR] = {
 	[AF_MAP_STATE] = "af_state",
@@ -118,6 +121,29 @@ static int bpffs_ready(void)
 	return 0;
 }
 
+/* The pinned map fd has the value size this build gives it. */
+static bool sized(int fd, __u32 key, __u32 value)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.key_size == key &&
+	       info.value_size == value;
+}
+
+static bool same_build(int state_fd)
+{
+	struct af_state st;
+	__u32 zero = 0;
+	__u8 ours[16];
+
+	if (!sized(state_fd, sizeof(__u32), sizeof(st)) ||
+	    bpf_map_lookup_elem(state_fd, &zero, &st))
+		return false;
+	build_id(ours);
+	return !memcmp(st.build, ours, sizeof(ours));
+}
+
 int kernel_open_pinned(struct af_kernel **out)
 {
 	LIBBPF_OPTS(bpf_obj_get_opts, ro, .file_flags = BPF_F_RDONLY);
@@ -157,6 +183,13 @@ int kernel_open_pinned(struct af_kernel **out)
 		}
 	}
 	k->readonly = readonly;
+	if (!same_build(k->fd[AF_MAP_STATE])) {
+		log_warnx("kernel: the archfence in force is another build than this one (its maps may "
+			  "differ): `archfence upgrade %s`, run by the archfence in force, swaps it "
+			  "for this one without a gap in enforcement", "/path/to/this/archfence");
+		kernel_close(k);
+		return -ESTALE;
+	}
 	*out = k;
 	return 0;
 }
@@ -572,12 +605,12 @@ static int register_self(struct af_kernel *k, struct archfence_bpf *skel)
  * The pin directory was only just made: the generation could not label it
  * yet. It carries the archfence label from the first moment.
  */
-static int protect_pins(struct af_generation *g)
+static int protect_pins(struct af_generation *g, const char *base)
 {
 	struct af_label_entry *e;
 	struct stat st;
 
-	if (stat(AF_PIN_DIR, &st))
+	if (stat(base, &st))
 		return -errno;
 	e = realloc(g->entries, (g->nentries + 1) * sizeof(*e));
 	if (!e)
@@ -591,21 +624,23 @@ static int protect_pins(struct af_generation *g)
 	return 0;
 }
 
-static int pin_links(struct af_kernel *k, struct archfence_bpf *skel)
+static int pin_links(struct af_kernel *k, struct archfence_bpf *skel, const char *base)
 {
+	char path[PATH_MAX + 256], links[PATH_MAX], progs[PATH_MAX];
 	struct bpf_program *prog;
 	struct bpf_link *link;
-	char path[PATH_MAX];
 	int err;
 
-	err = mkdir_p(PIN_LINKS);
+	snprintf(links, sizeof(links), "%s/links", base);
+	snprintf(progs, sizeof(progs), "%s/progs", base);
+	err = mkdir_p(links);
 	if (err)
 		return err;
 	bpf_object__for_each_program(prog, skel->obj) {
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL) {
 			/* run by the controller, not attached: pin the program itself */
-			snprintf(path, sizeof(path), "%s/%s", PIN_PROGS, bpf_program__name(prog));
-			err = mkdir_p(PIN_PROGS);
+			snprintf(path, sizeof(path), "%s/%s", progs, bpf_program__name(prog));
+			err = mkdir_p(progs);
 			if (!err)
 				err = bpf_program__pin(prog, path);
 			if (err) {
@@ -625,7 +660,7 @@ static int pin_links(struct af_kernel *k, struct archfence_bpf *skel)
 			bpf_link__destroy(link);
 			return err;
 		}
-		snprintf(path, sizeof(path), "%s/%s", PIN_LINKS, bpf_program__name(prog));
+		snprintf(path, sizeof(path), "%s/%s", links, bpf_program__name(prog));
 		err = bpf_link__pin(link, path);
 		/* The pin holds the link; our reference goes. */
 		bpf_link__disconnect(link);
@@ -638,8 +673,12 @@ static int pin_links(struct af_kernel *k, struct archfence_bpf *skel)
 	return 0;
 }
 
-int kernel_install(struct af_kernel **out, struct af_generation *g)
+static int unload_at(const char *base);
+
+/* Load, fill and attach this build's object, its pins under base. */
+static int install_at(struct af_kernel **out, struct af_generation *g, const char *base)
 {
+	char maps[PATH_MAX - 256];
 	struct archfence_bpf *skel = NULL;
 	struct af_kernel *k = NULL;
 	char path[PATH_MAX];
@@ -651,8 +690,9 @@ int kernel_install(struct af_kernel **out, struct af_generation *g)
 	err = bpffs_ready();
 	if (err)
 		return err;
-	if (mkdir_p(AF_PIN_DIR) || mkdir_p(PIN_MAPS)) {
-		log_warn(errno, "kernel: cannot create %s", AF_PIN_DIR);
+	snprintf(maps, sizeof(maps), "%s/maps", base);
+	if (mkdir_p(base) || mkdir_p(maps)) {
+		log_warn(errno, "kernel: cannot create %s", base);
 		return -errno;
 	}
 	skel = archfence_bpf__open();
@@ -662,7 +702,7 @@ int kernel_install(struct af_kernel **out, struct af_generation *g)
 		return err;
 	}
 	bpf_object__for_each_map(map, skel->obj) {
-		snprintf(path, sizeof(path), "%s/%s", PIN_MAPS, bpf_map__name(map));
+		snprintf(path, sizeof(path), "%s/%s", maps, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
 		if (err)
 			goto fail;
@@ -689,7 +729,7 @@ int kernel_install(struct af_kernel **out, struct af_generation *g)
 	}
 	/* The first generation is in place before any program runs. */
 	g->policy.gen = g->meta.gen = 1;
-	err = protect_pins(g);
+	err = protect_pins(g, base);
 	if (err)
 		goto fail;
 	err = register_self(k, skel);
@@ -700,7 +740,7 @@ int kernel_install(struct af_kernel **out, struct af_generation *g)
 	if (!err)
 		err = switch_to(k, g->policy.gen, 0);
 	if (!err)
-		err = pin_links(k, skel);
+		err = pin_links(k, skel, base);
 	if (err)
 		goto fail;
 	*out = k;
@@ -710,8 +750,13 @@ fail:
 		k->skel = NULL;
 	kernel_close(k);
 	archfence_bpf__destroy(skel);
-	kernel_unload();
+	unload_at(base);
 	return err;
+}
+
+int kernel_install(struct af_kernel **out, struct af_generation *g)
+{
+	return install_at(out, g, AF_PIN_DIR);
 }
 
 int kernel_flush(void)
@@ -796,19 +841,28 @@ static int unlink_dir(const char *dir)
 	return 0;
 }
 
-int kernel_unload(void)
+static int unload_at(const char *base)
 {
+	char dir[PATH_MAX];
 	int err;
 
 	/* Links first, so that no program runs on half-removed maps. */
-	err = unlink_dir(PIN_LINKS);
+	snprintf(dir, sizeof(dir), "%s/links", base);
+	err = unlink_dir(dir);
+	snprintf(dir, sizeof(dir), "%s/progs", base);
 	if (!err)
-		err = unlink_dir(PIN_PROGS);
+		err = unlink_dir(dir);
+	snprintf(dir, sizeof(dir), "%s/maps", base);
 	if (!err)
-		err = unlink_dir(PIN_MAPS);
-	if (!err && rmdir(AF_PIN_DIR) && errno != ENOENT)
+		err = unlink_dir(dir);
+	if (!err && rmdir(base) && errno != ENOENT)
 		err = -errno;
 	return err;
+}
+
+int kernel_unload(void)
+{
+	return unload_at(AF_PIN_DIR);
 }
 
 /*
@@ -919,4 +973,193 @@ int kernel_probe(char *why, size_t len)
 		return -EOPNOTSUPP;
 	}
 	return probe_lsm_load(why, len);
+}
+
+/* ---- swapping builds ---- */
+
+static int pinned_map(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", PIN_MAPS, name);
+	return bpf_obj_get(path);
+}
+
+int kernel_peek_other_build(struct af_state *st, struct af_policy *pol, struct af_meta *meta)
+{
+	int fds[3] = { pinned_map("af_state"), pinned_map("af_policy"), pinned_map("af_meta") };
+	__u32 zero = 0, slot;
+	int err = -EPROTO, i;
+
+	/* Only what has this build's layout can be read. */
+	if (fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0 &&
+	    sized(fds[0], sizeof(__u32), sizeof(*st)) && sized(fds[1], sizeof(__u32), sizeof(*pol)) &&
+	    sized(fds[2], sizeof(__u32), sizeof(*meta)) && !bpf_map_lookup_elem(fds[0], &zero, st)) {
+		slot = st->gen & 1;
+		if (!bpf_map_lookup_elem(fds[1], &slot, pol) && !bpf_map_lookup_elem(fds[2], &slot, meta))
+			err = 0;
+	} else if (fds[0] < 0) {
+		err = -errno;
+	}
+	for (i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return err;
+}
+
+/* The other build's derived labels, where its layout is ours; they add to ours. */
+static void take_derived(int from, int to)
+{
+	struct af_inode_key key, next, *prev = NULL;
+	struct af_label_val v, have;
+	size_t n = 0;
+
+	if (!sized(from, sizeof(key), sizeof(v))) {
+		log_warnx("upgrade: the derived labels of the build in force have another layout; "
+			  "those the controller recorded come back, the others do not");
+		return;
+	}
+	while (bpf_map_get_next_key(from, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(from, &key, &v))
+			continue;
+		if (!bpf_map_lookup_elem(to, &key, &have))
+			v.labels |= have.labels;
+		if (bpf_map_update_elem(to, &key, &v, BPF_ANY) == 0)
+			n++;
+	}
+	printf("upgrade: %zu derived labels carried over\n", n);
+}
+
+/*
+ * What each process carries (taint, the program it runs) in the other
+ * build's task storage, where its layout is ours. Task storage is reached
+ * through a pidfd, so only thread group leaders: a thread that alone read
+ * labelled data loses its taint here.
+ */
+static void take_tasks(int from, int to)
+{
+	struct af_task t, have;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (!sized(from, sizeof(int), sizeof(t))) {
+		log_warnx("upgrade: the process state of the build in force has another layout; "
+			  "taint is not carried over");
+		return;
+	}
+	d = opendir("/proc");
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		int pidfd;
+
+		if (*end || pid <= 0)
+			continue;
+		pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+		if (pidfd < 0)
+			continue;
+		if (bpf_map_lookup_elem(from, &pidfd, &t) == 0) {
+			/* Controllers are recognised anew, by the new executable; grants recomputed. */
+			t.flags &= ~AF_TASK_CONTROLLER;
+			t.gen = 0;
+			if (bpf_map_lookup_elem(to, &pidfd, &have) == 0) {
+				have.taint |= t.taint;
+				t = have;
+			}
+			if (bpf_map_update_elem(to, &pidfd, &t, BPF_ANY) == 0)
+				n++;
+		}
+		close(pidfd);
+	}
+	closedir(d);
+	printf("upgrade: the state of %zu processes carried over\n", n);
+}
+
+/* The other build's counters, where they line up with ours: status keeps counting. */
+static void take_counters(int from, int to)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u64 *a, *b;
+	__u32 i;
+
+	if (ncpu <= 0 || !sized(from, sizeof(__u32), sizeof(__u64)))
+		return;
+	a = calloc((size_t)ncpu, sizeof(*a));
+	b = calloc((size_t)ncpu, sizeof(*b));
+	for (i = 0; a && b && i < AF_CNT_NR; i++) {
+		if (bpf_map_lookup_elem(from, &i, a) || bpf_map_lookup_elem(to, &i, b))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			b[c] += a[c];
+		bpf_map_update_elem(to, &i, b, BPF_ANY);
+	}
+	free(a);
+	free(b);
+}
+
+int kernel_takeover(struct af_kernel **out, struct af_generation *g)
+{
+	int state = pinned_map("af_state"), derived = pinned_map("af_derived");
+	int tasks = pinned_map("af_task"), counters = pinned_map("af_counters");
+	struct af_kernel *k = NULL;
+	struct af_state st;
+	__u32 zero = 0;
+	int err;
+
+	*out = NULL;
+	if (state < 0) {
+		err = -errno;
+		log_warn(err, "upgrade: cannot open the state of the archfence in force");
+		goto out;
+	}
+	if (sized(state, sizeof(__u32), sizeof(st)) && bpf_map_lookup_elem(state, &zero, &st) == 0 &&
+	    (st.flags & AF_STATE_LOCKED)) {
+		err = -EPERM;
+		goto out;
+	}
+	/* A half-done earlier attempt goes first. */
+	unload_at(PIN_STAGE);
+	/* From here both builds enforce, until the old one's links go. */
+	err = install_at(&k, g, PIN_STAGE);
+	if (err)
+		goto out;
+	if (derived >= 0)
+		take_derived(derived, k->fd[AF_MAP_DERIVED]);
+	if (tasks >= 0)
+		take_tasks(tasks, k->fd[AF_MAP_TASK]);
+	if (counters >= 0)
+		take_counters(counters, k->fd[AF_MAP_COUNTERS]);
+	/* The new pins take the name in one step; the old ones then go, links first. */
+	if (renameat2(AT_FDCWD, PIN_STAGE, AT_FDCWD, AF_PIN_DIR, RENAME_EXCHANGE) == 0) {
+		err = unload_at(PIN_STAGE);
+	} else if (errno == EINVAL || errno == ENOSYS) {
+		unload_at(PIN_ASIDE);
+		if (rename(AF_PIN_DIR, PIN_ASIDE) || rename(PIN_STAGE, AF_PIN_DIR))
+			err = -errno;
+		else
+			err = unload_at(PIN_ASIDE);
+	} else {
+		err = -errno;
+	}
+	if (err)
+		log_warn(err, "upgrade: the new build enforces, but the old one's pins could not all "
+			 "be removed (see %s)", AF_PIN_DIR);
+	*out = k;
+	k = NULL;
+out:
+	kernel_close(k);
+	if (state >= 0)
+		close(state);
+	if (derived >= 0)
+		close(derived);
+	if (tasks >= 0)
+		close(tasks);
+	if (counters >= 0)
+		close(counters);
+	return err;
 }

@@ -72,6 +72,20 @@ struct af_generation {
 int kernel_open_pinned(struct af_kernel **k);
 
 /*
+ * The pinned state is another build's (kernel_open_pinned: -ESTALE): its
+ * state, policy and record, when their layout is this build's. 0 or -errno.
+ */
+int kernel_peek_other_build(struct af_state *st, struct af_policy *pol, struct af_meta *meta);
+
+/*
+ * Swap the pinned build for this one without a gap: load and attach this
+ * build beside it (both enforce), carry over what can be (derived labels,
+ * process taint, counters), give the new pins the name, then remove the
+ * old ones. -EPERM when locked.
+ */
+int kernel_takeover(struct af_kernel **k, struct af_generation *g);
+
+/*
  * Load the programs and create the maps, write generation g, attach the
  * programs and pin everything: enforcement starts with g in force.
  */

@@ -18,7 +18,8 @@
 static const struct command cmd_help;
 
 static const struct command *const commands[] = {
-	&cmd_check, &cmd_apply, &cmd_edit, &cmd_explain, &cmd_status, &cmd_events, &cmd_unload, &cmd_lock,
+	&cmd_check, &cmd_apply, &cmd_edit, &cmd_explain, &cmd_status, &cmd_events, &cmd_unload,
+	&cmd_upgrade, &cmd_lock,
 	&cmd_doctor,
 	&cmd_daemon, &cmd_report, &cmd_help,
 };

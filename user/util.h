@@ -8,6 +8,9 @@
 /* Copy src into dst of size len, always terminated; returns strlen(src). */
 size_t af_strlcpy(char *dst, const char *src, size_t len);
 
+/* Copy the bytes of from into a new file to (mode), synced. 0 or -errno. */
+int af_copy_file(const char *from, const char *to, unsigned mode);
+
 /* Undo the octal escapes of /proc/self/mountinfo (\040 for a space), in place. */
 void af_unescape_octal(char *s);
 

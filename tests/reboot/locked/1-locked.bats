@@ -57,6 +57,17 @@ setup_file() {
 	refused read "$T/secret/a.txt"
 }
 
+@test "locked: upgrading to another build is refused; the controller stays as it is" {
+	before=$(sha256sum <"$AF")
+	run "$AF" upgrade "$AF_TOP/build/variant/archfence"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"locked"* ]]
+	[ "$(sha256sum <"$AF")" = "$before" ]
+	[ ! -e /sys/fs/bpf/archfence/maps/af_variant ]
+	refused read "$T/secret/a.txt"
+	allowed read "$T/open/a.txt"
+}
+
 @test "locked: detaching a program by removing its pin is refused" {
 	run rm -f /sys/fs/bpf/archfence/links/af_file_open
 	[ "$status" -ne 0 ]
