@@ -520,9 +520,7 @@ int BPF_PROG(af_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	return ret;
 }
 
-/* chmod, chown, utimes, truncate. */
-SEC("lsm/inode_setattr")
-int BPF_PROG(af_inode_setattr, struct dentry *dentry, struct iattr *attr, int ret)
+static __always_inline int setattr(struct dentry *dentry, int ret)
 {
 	struct af_ctx c;
 
@@ -531,6 +529,23 @@ int BPF_PROG(af_inode_setattr, struct dentry *dentry, struct iattr *attr, int re
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
 	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry, AF_INPLACE);
+}
+
+/*
+ * chmod, chown, utimes, truncate. Linux 6.3 put an idmap before the dentry;
+ * the controller loads the one of these two that fits the running kernel.
+ */
+SEC("lsm/inode_setattr")
+int BPF_PROG(af_inode_setattr, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	return setattr(dentry, ret);
+}
+
+SEC("lsm/inode_setattr")
+int BPF_PROG(af_inode_setattr_idmap, void *idmap, struct dentry *dentry, struct iattr *attr,
+	     int ret)
+{
+	return setattr(dentry, ret);
 }
 
 SEC("lsm/inode_setxattr")

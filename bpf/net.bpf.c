@@ -203,10 +203,11 @@ static __always_inline void local_of_sock(struct dest *d, struct sock *sk)
 static __always_inline void record_flow(struct socket *sock, const struct dest *to, __u32 taint)
 {
 	struct af_flow_key k = { .proto = sock->type };
+	struct sock *sk = sock->sk;
 	struct dest from = {};
 	__u32 zero = 0, *used, *old;
 
-	if (!to->known)
+	if (!to->known || !sk)
 		return;
 	__builtin_memcpy(k.daddr, to->addr, 16);
 	k.dport = to->port;
@@ -219,7 +220,7 @@ static __always_inline void record_flow(struct socket *sock, const struct dest *
 			bpf_map_update_elem(&af_flows, &k, &v, BPF_ANY);
 		}
 	}
-	local_of_sock(&from, sock->sk);
+	local_of_sock(&from, sk);
 	if (from.port) {
 		__builtin_memcpy(k.saddr, from.addr, 16);
 		k.sport = from.port;
@@ -323,6 +324,7 @@ SEC("lsm/socket_connect")
 int BPF_PROG(af_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen,
 	     int ret)
 {
+	struct sock *sk = sock->sk;
 	struct af_ctx c;
 	struct dest d;
 	__u16 family;
@@ -331,7 +333,8 @@ int BPF_PROG(af_socket_connect, struct socket *sock, struct sockaddr *address, i
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
-	family = sock->sk ? sock->sk->__sk_common.skc_family : 0;
+	/* One read of sock->sk: newer verifiers treat each read as maybe NULL. */
+	family = sk ? sk->__sk_common.skc_family : 0;
 	if (family != AF_INET_FAMILY && family != AF_INET6_FAMILY)
 		return 0; /* Unix and netlink sockets stay on this host */
 	dest_from_addr(&d, address, addrlen);
@@ -358,6 +361,7 @@ int BPF_PROG(af_sock_file_permission, struct file *file, int mask, int ret)
 {
 	struct inode *inode = file->f_inode;
 	struct socket *sock;
+	struct sock *sk;
 	struct af_ctx c;
 
 	if (ret)
@@ -369,8 +373,9 @@ int BPF_PROG(af_sock_file_permission, struct file *file, int mask, int ret)
 	sock = bpf_sock_from_file(file);
 	if (!sock)
 		return 0; /* not a socket after all */
-	if ((mask & MAY_READ) && sock->sk) {
-		__u16 family = sock->sk->__sk_common.skc_family;
+	sk = sock->sk;
+	if ((mask & MAY_READ) && sk) {
+		__u16 family = sk->__sk_common.skc_family;
 
 		if (family == AF_INET_FAMILY || family == AF_INET6_FAMILY)
 			ret = taint_from_flow(sock);

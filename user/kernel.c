@@ -69,6 +69,34 @@ static struct af_kernel *kernel_new(void)
 	return k;
 }
 
+/*
+ * Where a hook's arguments changed between kernels, the object has one
+ * program per form: load the one that fits this kernel's BTF.
+ */
+static void choose_programs(struct archfence_bpf *skel)
+{
+	const struct btf_type *t;
+	struct btf *vmlinux;
+	bool idmap = false;
+	int id;
+
+	vmlinux = btf__load_vmlinux_btf();
+	if (vmlinux) {
+		id = btf__find_by_name_kind(vmlinux, "bpf_lsm_inode_setattr", BTF_KIND_FUNC);
+		t = id > 0 ? btf__type_by_id(vmlinux, (__u32)id) : NULL;
+		t = t ? btf__type_by_id(vmlinux, t->type) : NULL;
+		idmap = t && btf_is_func_proto(t) && btf_vlen(t) == 3;
+		btf__free(vmlinux);
+	}
+	bpf_program__set_autoload(skel->progs.af_inode_setattr, !idmap);
+	bpf_program__set_autoload(skel->progs.af_inode_setattr_idmap, idmap);
+}
+
+/* Programs of the object this kernel runs (see choose_programs). */
+#define for_each_program(prog, skel) \
+	bpf_object__for_each_program(prog, (skel)->obj) \
+		if (bpf_program__autoload(prog))
+
 /* What identifies this build's BPF object: the first bytes of its SHA-256. */
 static void build_id(__u8 out[16])
 {
@@ -593,7 +621,7 @@ static int register_self(struct af_kernel *k, struct archfence_bpf *skel)
 			break;
 		err = own(k, bpf_map__fd(map), map == skel->maps.af_events ? AF_OWN_EVENTS : AF_OWN_MAP);
 	}
-	bpf_object__for_each_program(prog, skel->obj) {
+	for_each_program(prog, skel) {
 		if (err)
 			break;
 		err = own(k, bpf_program__fd(prog), AF_OWN_PROG);
@@ -636,7 +664,7 @@ static int pin_links(struct af_kernel *k, struct archfence_bpf *skel, const char
 	err = mkdir_p(links);
 	if (err)
 		return err;
-	bpf_object__for_each_program(prog, skel->obj) {
+	for_each_program(prog, skel) {
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_SYSCALL) {
 			/* run by the controller, not attached: pin the program itself */
 			snprintf(path, sizeof(path), "%s/%s", progs, bpf_program__name(prog));
@@ -701,6 +729,7 @@ static int install_at(struct af_kernel **out, struct af_generation *g, const cha
 		log_warn(err, "kernel: cannot open the BPF object");
 		return err;
 	}
+	choose_programs(skel);
 	bpf_object__for_each_map(map, skel->obj) {
 		snprintf(path, sizeof(path), "%s/%s", maps, bpf_map__name(map));
 		err = bpf_map__set_pin_path(map, path);
@@ -806,7 +835,8 @@ int kernel_links(int *expected)
 	*expected = 0;
 	skel = archfence_bpf__open();
 	if (skel) {
-		bpf_object__for_each_program(prog, skel->obj)
+		choose_programs(skel);
+		for_each_program(prog, skel)
 			if (bpf_program__type(prog) != BPF_PROG_TYPE_SYSCALL)
 				(*expected)++;
 		archfence_bpf__destroy(skel);
@@ -928,7 +958,8 @@ int kernel_missing_hooks(char *buf, size_t len)
 		btf__free(vmlinux);
 		return -errno;
 	}
-	bpf_object__for_each_program(prog, skel->obj) {
+	choose_programs(skel);
+	for_each_program(prog, skel) {
 		const char *sec = bpf_program__section_name(prog);
 		char fn[128];
 
