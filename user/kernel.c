@@ -871,14 +871,71 @@ static int unlink_dir(const char *dir)
 	return 0;
 }
 
+/* The programs behind the links pinned in dir: at most max ids into ids. */
+static size_t linked_progs(const char *dir, __u32 *ids, size_t max)
+{
+	char path[PATH_MAX + 256];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	while (d && n < max && (de = readdir(d))) {
+		struct bpf_link_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.prog_id)
+			ids[n++] = info.prog_id;
+		close(fd);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * Newer kernels release a detached LSM program after an RCU grace period,
+ * seconds later under emulation: "unloaded" means no longer deciding.
+ */
+static void wait_detached(const __u32 *ids, size_t n)
+{
+	size_t i, left;
+	int round, fd;
+
+	for (round = 0; round < 600; round++) {
+		for (i = 0, left = 0; i < n; i++) {
+			fd = bpf_prog_get_fd_by_id(ids[i]);
+			if (fd >= 0) {
+				close(fd);
+				left++;
+			}
+		}
+		if (!left)
+			return;
+		usleep(100000);
+	}
+	log_warnx("kernel: %zu programs still attached a minute after their links went", left);
+}
+
 static int unload_at(const char *base)
 {
 	char dir[PATH_MAX];
+	__u32 ids[64];
+	size_t n;
 	int err;
 
 	/* Links first, so that no program runs on half-removed maps. */
 	snprintf(dir, sizeof(dir), "%s/links", base);
+	n = linked_progs(dir, ids, sizeof(ids) / sizeof(ids[0]));
 	err = unlink_dir(dir);
+	if (!err)
+		wait_detached(ids, n);
 	snprintf(dir, sizeof(dir), "%s/progs", base);
 	if (!err)
 		err = unlink_dir(dir);
