@@ -23,6 +23,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
+#include "boot_policy.h"
 #include "cli.h"
 #include "derived.h"
 #include "events.h"
@@ -30,6 +31,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "policy.h"
+#include "util.h"
 
 #define TICK_MS		1000	/* flush coalesced repeats, read counters */
 #define PIN_TICKS	5	/* ticks between checks that the pins still hold our maps */
@@ -91,6 +93,8 @@ struct daemon {
 };
 
 static volatile sig_atomic_t reopen_requested;
+/* After the status: why the last good policy is in force, if it is. */
+static char status_note[PATH_MAX + 64];
 
 static void on_hup(int sig)
 {
@@ -264,6 +268,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		/* the reserved label of archfence's own files and pins */
 		snprintf(names[AF_SELF_LABEL], sizeof(names[AF_SELF_LABEL]), "archfence");
 		event_decoder_set_labels(d->dec, names);
+		event_decoder_set_sinks(d->dec, m->sinks);
 		d->dec_gen = m->gen;
 	}
 	event_decode_via(d->dec, ev, &d->view, proc_lookup, d);
@@ -420,8 +425,8 @@ static void notify_status(const struct daemon *d)
 	if (!d->k)
 		return;
 	snprintf(sha, sizeof(sha), "%s", d->sha[d->gen & 1]);
-	sd_notifyf(0, "STATUS=enforcing: generation %u, mode %s, policy sha256 %s; %llu records",
-		   d->gen, af_mode_name(d->mode), sha, (unsigned long long)d->records);
+	sd_notifyf(0, "STATUS=enforcing: generation %u, mode %s, policy sha256 %s; %llu records%s",
+		   d->gen, af_mode_name(d->mode), sha, (unsigned long long)d->records, status_note);
 }
 
 /* The mount table changed: paths are decoded against the new one. */
@@ -477,10 +482,78 @@ static int check_enforcing(struct daemon *d)
 	return 0;
 }
 
+/*
+ * The boot never fails open: a boot policy that cannot be read, does not
+ * check or cannot be applied leaves the last good policy in force, with a
+ * critical alarm. Only without a last good copy does the daemon fail (and
+ * the unit with it, after a few restarts: see archfence.service).
+ */
+static int apply_boot_policy(const char *file)
+{
+	char stage[16], sha[65], *errors = NULL;
+	struct af_kernel *k = NULL;
+	struct last_good lg;
+	struct af_state st;
+	struct af_meta meta;
+	const char *text;
+	size_t nerrors;
+	int rc, err;
+
+	rc = cmd_apply_file(file, APPLY_IF_UNLOADED);
+	if (rc != EXIT_FAIL) {
+		if (rc)
+			sd_notifyf(0, "STATUS=not enforcing: %s could not be applied", file);
+		return rc;
+	}
+	af_strlcpy(stage, cmd_apply_refusal(&nerrors, &text), sizeof(stage));
+	errors = text ? strdup(text) : NULL;
+	err = last_good_read(&lg);
+	if (err) {
+		if (err != -ENOENT)
+			log_warn(err, "daemon: cannot read the last good policy in %s",
+				 AF_LAST_GOOD_DIR);
+		log_warnx("daemon: %s could not be applied and there is no last good policy: "
+			  "nothing is enforced", file);
+		if (boot_policy_alarm(file, stage, nerrors, errors, NULL, NULL, 0))
+			log_warnx("daemon: cannot record the alarm in the journal");
+		sd_notifyf(0, "STATUS=not enforcing: %s could not be applied, and there is no "
+			      "last good policy", file);
+		free(errors);
+		return rc;
+	}
+	log_warnx("daemon: %s could not be applied: applying the last good policy, kept from "
+		  "%s, instead", file, lg.source[0] ? lg.source : "(unknown)");
+	rc = cmd_apply_file(AF_LAST_GOOD_FILE, APPLY_IF_UNLOADED | APPLY_LAST_GOOD);
+	if (rc) {
+		log_warnx("daemon: the last good policy could not be applied either: nothing is "
+			  "enforced");
+		if (boot_policy_alarm(file, stage, nerrors, errors, NULL, NULL, 0))
+			log_warnx("daemon: cannot record the alarm in the journal");
+		sd_notifyf(0, "STATUS=not enforcing: neither %s nor the last good policy could "
+			      "be applied", file);
+		free(errors);
+		return rc;
+	}
+	memset(&meta, 0, sizeof(meta));
+	if (kernel_open_pinned(&k) == 0) {
+		if (kernel_state(k, &st, NULL, &meta))
+			memset(&meta, 0, sizeof(meta));
+		kernel_close(k);
+	}
+	journal_sha_hex(meta.sha256, sha);
+	if (boot_policy_alarm(file, stage, nerrors, errors, &lg, meta.gen ? sha : "", meta.gen))
+		log_warnx("daemon: cannot record the alarm in the journal");
+	snprintf(status_note, sizeof(status_note), "; the last good policy: %s could not be "
+		 "applied", file);
+	free(errors);
+	return EXIT_OK;
+}
+
 static int run_daemon(int argc, char **argv)
 {
 	static const struct option opts[] = { { "policy", required_argument, NULL, 'p' }, { 0 } };
-	const char *file = POLICY_DEFAULT_FILE;
+	char boot[PATH_MAX];
+	const char *file = boot;
 	struct sigaction sa = { .sa_handler = on_hup };
 	struct daemon *d = NULL;
 	long long next_tick;
@@ -495,16 +568,16 @@ static int run_daemon(int argc, char **argv)
 	}
 	if (cli_operands(&cmd_daemon, argc, argv, 0, 0))
 		return EXIT_USAGE;
+	if (file == boot)
+		boot_policy_get(boot, sizeof(boot));
 	cli_catch_signals();
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	/* The same path as archfence apply: nothing loaded yet, so load it. */
-	rc = cmd_apply_file(file, APPLY_IF_UNLOADED);
-	if (rc) {
-		sd_notifyf(0, "STATUS=not enforcing: %s could not be applied", file);
+	rc = apply_boot_policy(file);
+	if (rc)
 		return rc;
-	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		log_warnx("daemon: out of memory");
@@ -521,8 +594,8 @@ static int run_daemon(int argc, char **argv)
 		goto out;
 	}
 	d->watchdog = sd_watchdog_enabled(0, &usec) > 0;
-	sd_notifyf(0, "READY=1\nSTATUS=enforcing: generation %u, mode %s, policy sha256 %.12s",
-		   d->gen, af_mode_name(d->mode), d->sha[d->gen & 1]);
+	sd_notifyf(0, "READY=1\nSTATUS=enforcing: generation %u, mode %s, policy sha256 %.12s%s",
+		   d->gen, af_mode_name(d->mode), d->sha[d->gen & 1], status_note);
 	printf("daemon: enforcing generation %u (mode %s, policy sha256 %s); recording to the "
 	       "journal\n", d->gen, af_mode_name(d->mode), d->sha[d->gen & 1]);
 

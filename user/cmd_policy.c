@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "boot_policy.h"
 #include "cli.h"
 #include "cmd.h"
 #include "derived.h"
@@ -137,15 +138,58 @@ static bool policy_in_force(struct af_meta *meta)
 	return ok;
 }
 
+/* Why the last apply of this process failed: for the daemon's alarm. */
+static struct {
+	char stage[16];
+	size_t nerrors;
+	char *text;
+} refusal;
+
+const char *cmd_apply_refusal(size_t *nerrors, const char **text)
+{
+	*nerrors = refusal.nerrors;
+	*text = refusal.text;
+	return refusal.stage[0] ? refusal.stage : "kernel";
+}
+
 static void record_refused(const char *file, const char *stage, size_t nerrors, const char *text)
 {
 	struct af_meta meta;
 	int err;
 
+	af_strlcpy(refusal.stage, stage, sizeof(refusal.stage));
+	refusal.nerrors = nerrors;
+	free(refusal.text);
+	refusal.text = text ? strdup(text) : NULL;
+
 	err = journal_policy_refused(file, stage, nerrors, text,
 				     policy_in_force(&meta) ? &meta : NULL);
 	if (err)
 		log_warn(err, "apply: cannot record the refusal in the journal");
+}
+
+/*
+ * What was just applied becomes the policy of the next boot: file is the
+ * one the boot applies, and a copy of p is kept as the last good policy,
+ * which the boot applies when file is broken by then. A failure here leaves
+ * the policy in force as it is, and is said.
+ */
+static void keep_for_boot(const char *file, const struct policy *p)
+{
+	char real[PATH_MAX];
+	int err;
+
+	/* The last good copy itself (applied by hand): it stays as it is. */
+	if (realpath(file, real) && last_good_holds(real))
+		return;
+	err = last_good_save(p);
+	if (err)
+		log_warn(err, "apply: no copy of %s kept in %s; a boot that cannot apply its "
+			 "policy applies the copy kept before, if any", file, AF_LAST_GOOD_DIR);
+	err = boot_policy_set(file);
+	if (err)
+		log_warn(err, "apply: cannot record %s in %s as the policy of the next boot", file,
+			 AF_BOOT_RECORD);
 }
 
 int cmd_apply_file(const char *file, unsigned flags)
@@ -241,6 +285,9 @@ int cmd_apply_file(const char *file, unsigned flags)
 	}
 	printf("policy applied: generation %u, ", g.policy.gen);
 	print_summary(p, stdout);
+	/* Before a lock: what is in force now is what the next boot enforces. */
+	if (!(flags & APPLY_LAST_GOOD))
+		keep_for_boot(file, p);
 	err = journal_policy_applied(file, &g, prev ? &prev_pol : NULL, prev ? &prev_meta : NULL);
 	if (err)
 		log_warn(err, "apply: cannot record the new policy in the journal");
@@ -319,15 +366,18 @@ static bool same_content(const char *a, const char *b)
 	return same;
 }
 
-/* The main policy file FILE belongs to: the one in force, or the default. */
+/*
+ * The main policy file edit works on: the one the boot applies (recorded by
+ * the last apply), else the one in force, else the default.
+ */
 static void main_policy(char *out, size_t len)
 {
 	struct af_meta meta;
 
+	if (boot_policy_get(out, len))
+		return;
 	if (policy_in_force(&meta) && meta.file[0])
 		af_strlcpy(out, meta.file, len);
-	else
-		af_strlcpy(out, POLICY_DEFAULT_FILE, len);
 }
 
 /* Is file one of the files policy main reads (itself or an include)? */
@@ -370,20 +420,21 @@ static bool ask_again(void)
  */
 static int run_edit(int argc, char **argv)
 {
-	const char *file = POLICY_DEFAULT_FILE, *editor;
-	char tmp[] = "/run/archfence-edit-XXXXXX.yaml", next[PATH_MAX], cmd[PATH_MAX + 64];
-	char prev[PATH_MAX], main[PATH_MAX];
+	const char *file, *editor;
+	char tmp[] = "/run/archfence-edit-XXXXXX.yaml", next[PATH_MAX + 16], cmd[PATH_MAX + 64];
+	char prev[PATH_MAX + 16], main[PATH_MAX];
 	bool had_old, is_main = false;
 	struct policy *p = NULL;
 	int fd, opt, rc = EXIT_OK, err;
+	struct af_meta meta;
+	__u32 before;
 
 	while ((opt = cli_getopt(&cmd_edit, argc, argv, NULL, NULL)) != -1)
 		return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
 	if (cli_operands(&cmd_edit, argc, argv, 0, 1))
 		return EXIT_USAGE;
-	if (optind < argc)
-		file = argv[optind];
 	main_policy(main, sizeof(main));
+	file = optind < argc ? argv[optind] : main;
 	is_main = realpath(file, prev) && realpath(main, next) && !strcmp(prev, next);
 	editor = getenv("VISUAL");
 	if (!editor || !*editor)
@@ -452,11 +503,20 @@ static int run_edit(int argc, char **argv)
 			log_warn(errno, "edit: cannot put %s back", file);
 		return EXIT_FAIL;
 	}
+	printf("%s updated\n", file);
+	before = policy_in_force(&meta) ? meta.gen : 0;
+	rc = cmd_apply_file(is_main ? file : main, 0);
+	/* Not in force: the file goes back as it was, so the next boot enforces what is. */
+	if (rc != EXIT_OK && (policy_in_force(&meta) ? meta.gen : 0) == before) {
+		if (had_old ? rename(prev, file) : unlink(file))
+			log_warn(errno, "edit: cannot put %s back", file);
+		else
+			log_warnx("edit: %s is back as it was (your edited copy: %s)", file, tmp);
+		return rc;
+	}
 	if (had_old)
 		unlink(prev);
 	unlink(tmp);
-	printf("%s updated\n", file);
-	rc = cmd_apply_file(is_main ? file : main, 0);
 	return rc;
 }
 
