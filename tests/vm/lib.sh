@@ -2,6 +2,17 @@
 # shellcheck shell=bash
 
 vm_die() { printf 'archfence-vm: %s\n' "$*" >&2; exit 2; }
+# Under set -e, a failing command ends the script: name it and its line, so
+# that no step can end a run without a word. SCRIPT names the script.
+vm_err_trap() {
+	set -o errtrace
+	# shellcheck disable=SC2064
+	trap "vm_failed_at '$1' \$? \"\$BASH_COMMAND\" \$LINENO" ERR
+}
+vm_failed_at() { # SCRIPT STATUS COMMAND LINE
+	trap - ERR
+	printf 'archfence-vm: %s: line %s: `%s` failed with status %s\n' "$1" "$4" "$3" "$2" >&2
+}
 vm_say() { [ -n "${VM_QUIET:-}" ] || printf 'archfence-vm: %s\n' "$*" >&2; }
 
 # The Debian archive this machine already uses, read from its apt sources at
