@@ -4,6 +4,11 @@
 # 2-boot.bats checks the next boot.
 
 load ../../e2e/lib
+load ../diag
+
+# Failing, a test shows the units, their journal and archfence status.
+AF_DIAG_UNITS="archfence.service af-boot-probe.service systemd-tmpfiles-setup.service"
+teardown() { af_diag; }
 
 B=/srv/af-boot
 AFI=/usr/sbin/archfence

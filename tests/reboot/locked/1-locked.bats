@@ -5,6 +5,11 @@
 # checks that the lock went with it.
 
 load ../../e2e/lib
+load ../diag
+
+# Failing, a test shows the units, their journal and archfence status.
+AF_DIAG_UNITS=""	# none: these tests run the controller directly
+teardown() { af_diag; }
 
 setup_file() {
 	af_fresh_tree

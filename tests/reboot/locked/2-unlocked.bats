@@ -3,6 +3,11 @@
 # kernel state, and archfence can be applied and unloaded again.
 
 load ../../e2e/lib
+load ../diag
+
+# Failing, a test shows the units, their journal and archfence status.
+AF_DIAG_UNITS=""	# none: these tests run the controller directly
+teardown() { af_diag; }
 
 @test "after a reboot nothing is loaded and nothing is locked" {
 	[ "${ARCHFENCE_VM_BOOT:-1}" -ge 2 ]
