@@ -3,6 +3,11 @@
 # policy before a service ordered after network-online.target ran.
 
 load ../../e2e/lib
+load ../diag
+
+# Failing, a test shows the units, their journal and archfence status.
+AF_DIAG_UNITS="archfence.service af-boot-probe.service systemd-tmpfiles-setup.service"
+teardown() { af_diag; }
 
 B=/srv/af-boot
 AFI=/usr/sbin/archfence
@@ -12,6 +17,8 @@ MID_APPLIED=99a4984b4c274772be891b3ea509db9f
 @test "the unit is enabled and active from boot" {
 	[ "$(systemctl is-enabled archfence)" = enabled ]
 	[ "$(systemctl is-active archfence)" = active ]
+	# at the first attempt: a failed start lets boot go on unprotected
+	[ "$(systemctl show -p NRestarts --value archfence)" = 0 ]
 	[[ "$(systemctl show -p StatusText --value archfence)" == "enforcing: generation 1,"* ]]
 	[ "$("$AFI" status --json | jq -r .attached)" = true ]
 }
