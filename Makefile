@@ -2,6 +2,8 @@
 #   make            build everything into build/
 #   make test       unit tests (ASan+UBSan), then the end-to-end suites in the guest
 #   make demo       the main job on the bundled default policy
+#   make soak N=10  the guest suite N times in a row: per test, the runs it failed in
+#                   (ONLY=reboot:boot,e2e:journal for some suites; see tests/soak --help)
 #   make bench      the benchmark (in the guest unless the host can enforce)
 #   make vmlinux    regenerate vmlinux/x86/vmlinux.h (KERNEL=/boot/vmlinuz-...)
 #   make install / uninstall    (DESTDIR, PREFIX)
@@ -52,7 +54,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/helpers/%,$(HELPER_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all clean deps test unit unit-bins e2e demo bench vmlinux install uninstall fuzz variant
+.PHONY: all clean deps test unit unit-bins e2e demo bench vmlinux install uninstall fuzz variant soak
 
 all: $(OUT)/archfence $(HELPER_BINS) $(BENCH_BINS)
 
@@ -115,6 +117,12 @@ unit-bins: $(UNIT_BINS)
 
 e2e: all
 	$(Q)tests/run-e2e
+
+# The guest suite (end-to-end and reboot scenarios) N times over, for flaky tests.
+N ?= 10
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all variant
+	$(Q)tests/soak $(N) $(if $(ONLY),--only $(ONLY))
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
