@@ -127,12 +127,12 @@ AF_MAP struct {
 	__array(values, struct af_cloud_map);
 } af_cloud SEC(".maps");
 
-/* Taint carried by Unix sockets: what tainted senders wrote into them. */
+/* Unix sockets: the taint tainted senders queued, and whether a sink reads them. */
 AF_MAP struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u32);
+	__type(value, struct af_sock_state);
 } af_sock SEC(".maps");
 
 /* Labelled inodes of each slot: a new map per generation, swapped in whole. */
@@ -154,6 +154,15 @@ AF_MAP struct {
 	__type(key, struct af_inode_key);
 	__type(value, struct af_label_val);
 } af_derived SEC(".maps");
+
+/* Labelled paths that do not exist yet (see struct af_pending_key). */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct af_pending_key);
+	__type(value, struct af_pending_val);
+} af_pending SEC(".maps");
 
 /* The label of every inode looked at, stamped with generation and epoch. */
 AF_MAP struct {
@@ -351,32 +360,144 @@ static __always_inline struct af_event *af_event_new(const struct af_ctx *c, __u
 	return ev;
 }
 
+static __always_inline struct af_task *af_task_of_current(void)
+{
+	return bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+}
+
 /* The labels of the data the current process has read (0: untainted). */
 static __always_inline __u32 af_taint_of_current(void)
 {
-	struct af_task *t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+	struct af_task *t = af_task_of_current();
 
 	return t ? t->taint : 0;
 }
 
 /*
- * The current process has read data carrying labels: it and its future
- * children carry them too. 0, or -ENOMEM when that cannot be recorded (the
+ * Whether the current process is a sink, as AF_TASK_SINK* flags with its
+ * id (0: not a sink). PID 1 always is, whatever its storage says: it
+ * receives from every service.
+ */
+static __always_inline __u32 af_sink_of(const struct af_task *t)
+{
+	if ((bpf_get_current_pid_tgid() >> 32) == 1)
+		return AF_TASK_SINK | (AF_SINK_PID1 << AF_LV_SINK_SHIFT);
+	if (t && (t->flags & AF_TASK_SINK))
+		return t->flags & (AF_TASK_SINK | AF_TASK_SINK_REFUSE | (0xffu << AF_LV_SINK_SHIFT));
+	return 0;
+}
+
+/*
+ * Tainted data reached a sink: record it, coalesced per (process, other
+ * process, sink). At the sink (at_sink), other is the tainted sender as far
+ * as it is known; otherwise the current process is the sender and other 0.
+ * refuse: the sink's policy refuses tainted data (only when enforcing).
+ * Returns what the sender gets: 0 or -EACCES.
+ */
+static __always_inline int af_sink_record(__u32 sink, __u32 labels, __u32 other, bool at_sink,
+					  bool refuse)
+{
+	struct af_ctx c;
+	struct af_event *ev;
+	__u32 action = AF_AUDIT;
+
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force: nothing is tainted either */
+	if (refuse && c.pol->mode == AF_MODE_ENFORCE)
+		action = AF_DENY;
+	af_count_decision(AF_OP_SEND, action, labels);
+	ev = af_event_new(&c, AF_EV_SINK, AF_OP_SEND, action, labels, AF_LV_SINK_ID(sink), other);
+	if (ev) {
+		if (at_sink)
+			ev->flags |= AF_EVF_AT_SINK;
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return action == AF_DENY ? -EACCES : 0;
+}
+
+/*
+ * The current process has read data carrying labels, from src (AF_SRC_*;
+ * a and b say more): it and its future children carry them too. A sink
+ * is never tainted: the crossing is recorded instead (other: the sender's
+ * tgid, when known). 0, or -ENOMEM when the taint cannot be recorded (the
  * caller then refuses the read: an untracked taint would be a leak).
  */
-static __always_inline int af_taint(__u32 labels)
+static __always_inline int af_taint_from(__u32 labels, __u32 src, __u64 a, __u64 b)
 {
 	struct af_task *t;
+	__u32 sink;
 
 	if (!labels)
 		return 0;
-	t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	t = af_task_of_current();
+	sink = af_sink_of(t);
+	if (sink) {
+		if (src != AF_SRC_FILE)
+			af_sink_record(sink, labels, (__u32)a, true, false);
+		return 0;
+	}
+	if (!t)
+		t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!t)
 		return -ENOMEM;
-	if ((t->taint & labels) != labels)
+	if ((t->taint & labels) != labels) {
+		if (!t->taint_ns) {
+			t->taint_ns = bpf_ktime_get_ns();
+			t->taint_src = src;
+			t->src_a = a;
+			t->src_b = b;
+		}
 		__sync_fetch_and_or(&t->taint, labels);
+	}
 	return 0;
+}
+
+/*
+ * File systems that hold data: everything but the kernel's own pseudo
+ * file systems. Only regular files and directories on these take derived
+ * labels; writes elsewhere (cgroupfs, /proc, sysfs, ...) are not judged by
+ * the writer's taint.
+ */
+static __always_inline bool af_data_fs(struct inode *inode)
+{
+	unsigned long magic = inode->i_sb->s_magic;
+
+	switch (magic) {
+	case 0x9fa0:		/* proc */
+	case 0x62656572:	/* sysfs */
+	case 0x27e0eb:		/* cgroup */
+	case 0x63677270:	/* cgroup2 */
+	case 0xcafe4a11:	/* bpf */
+	case 0x64626720:	/* debugfs */
+	case 0x74726163:	/* tracefs */
+	case 0x73636673:	/* securityfs */
+	case 0x62656570:	/* configfs */
+	case 0x1cd1:		/* devpts */
+	case 0x50495045:	/* pipefs */
+	case 0x534f434b:	/* sockfs */
+	case 0x6e736673:	/* nsfs */
+	case 0x09041934:	/* anon inodes */
+	case 0x19800202:	/* mqueue */
+	case 0x42494e4d:	/* binfmt_misc */
+	case 0x6165676c:	/* pstore */
+	case 0xde5e81e4:	/* efivarfs */
+	case 0xf97cff8c:	/* selinuxfs */
+	case 0x43415d53:	/* smackfs */
+	case 0x65735543:	/* fusectl */
+	case 0x0187:		/* autofs */
+	case 0x62646576:	/* bdev */
+		return false;
+	}
+	return true;
+}
+
+/* A regular file or directory on a data file system: one that can carry derived labels. */
+static __always_inline bool af_holds_data(struct inode *inode)
+{
+	__u32 mode = inode->i_mode & S_IFMT;
+
+	return (mode == S_IFREG || mode == S_IFDIR) && af_data_fs(inode);
 }
 
 /* Whether the current process runs the archfence controller (since its execve). */
@@ -450,6 +571,55 @@ static __always_inline __u32 af_action(const struct af_ctx *c, __u32 op, __u32 l
 	if (action == AF_DENY && c->pol->mode != AF_MODE_ENFORCE)
 		action = AF_AUDIT;
 	return action;
+}
+
+struct path_walk {
+	struct af_event *ev;
+	struct dentry *d;	/* untyped: only read with bpf_probe_read_kernel */
+	__u32 pos;		/* the path so far starts at ev->path[pos] */
+};
+
+/* Prepend one component; bpf_loop's callback. */
+static long path_step(__u32 i, void *data)
+{
+	struct path_walk *w = data;
+	struct dentry *d = w->d, *parent = BPF_CORE_READ(d, d_parent);
+	const unsigned char *name;
+	__u32 len;
+
+	if (!parent || parent == d)
+		return 1;
+	len = BPF_CORE_READ(d, d_name.len);
+	if (len + 1 > w->pos) {
+		w->ev->flags |= AF_EVF_TRUNC;
+		return 1;
+	}
+	name = BPF_CORE_READ(d, d_name.name);
+	w->pos -= len;
+	bpf_probe_read_kernel(&w->ev->path[w->pos & AF_PATH_CAP], len & AF_PATH_CAP, name);
+	w->pos -= 1;
+	w->ev->path[w->pos & AF_PATH_CAP] = '/';
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * The path of dentry from its file system's root, written backwards from the
+ * leaf so that a path too long for the event loses its top, not its name.
+ */
+static __always_inline void event_path(struct af_event *ev, struct dentry *dentry)
+{
+	struct path_walk w = { .ev = ev, .d = dentry, .pos = AF_PATH_CAP };
+
+	ev->flags |= AF_EVF_PATH_FS;
+	ev->path[AF_PATH_CAP] = 0;
+	bpf_loop(AF_PATH_DEPTH, path_step, &w, 0);
+	if (w.pos == AF_PATH_CAP) {
+		/* the root itself */
+		w.pos = AF_PATH_CAP - 1;
+		ev->path[AF_PATH_CAP - 1] = '/';
+	}
+	ev->path_off = w.pos;
 }
 
 #endif /* ARCHFENCE_BPF_H */

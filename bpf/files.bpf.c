@@ -139,55 +139,6 @@ static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode
 	return own | w.above;
 }
 
-struct path_walk {
-	struct af_event *ev;
-	struct dentry *d;	/* untyped: only read with bpf_probe_read_kernel */
-	__u32 pos;		/* the path so far starts at ev->path[pos] */
-};
-
-/* Prepend one component; bpf_loop's callback. */
-static long path_step(__u32 i, void *data)
-{
-	struct path_walk *w = data;
-	struct dentry *d = w->d, *parent = BPF_CORE_READ(d, d_parent);
-	const unsigned char *name;
-	__u32 len;
-
-	if (!parent || parent == d)
-		return 1;
-	len = BPF_CORE_READ(d, d_name.len);
-	if (len + 1 > w->pos) {
-		w->ev->flags |= AF_EVF_TRUNC;
-		return 1;
-	}
-	name = BPF_CORE_READ(d, d_name.name);
-	w->pos -= len;
-	bpf_probe_read_kernel(&w->ev->path[w->pos & AF_PATH_CAP], len & AF_PATH_CAP, name);
-	w->pos -= 1;
-	w->ev->path[w->pos & AF_PATH_CAP] = '/';
-	w->d = parent;
-	return 0;
-}
-
-/*
- * The path of dentry from its file system's root, written backwards from the
- * leaf so that a path too long for the event loses its top, not its name.
- */
-static __always_inline void event_path(struct af_event *ev, struct dentry *dentry)
-{
-	struct path_walk w = { .ev = ev, .d = dentry, .pos = AF_PATH_CAP };
-
-	ev->flags |= AF_EVF_PATH_FS;
-	ev->path[AF_PATH_CAP] = 0;
-	bpf_loop(AF_PATH_DEPTH, path_step, &w, 0);
-	if (w.pos == AF_PATH_CAP) {
-		/* the root itself */
-		w.pos = AF_PATH_CAP - 1;
-		ev->path[AF_PATH_CAP - 1] = '/';
-	}
-	ev->path_off = w.pos;
-}
-
 /*
  * Record that inode carries labels from now on, wherever it goes: a
  * labelled file moved or linked out of its tree keeps them, one moved or
@@ -207,8 +158,8 @@ static __always_inline int carry_labels(const struct af_ctx *c, struct inode *in
 	struct af_event *ev;
 	__u32 zero = 0, *ep;
 
-	if (!labels)
-		return 0;
+	if (!labels || !af_holds_data(inode))
+		return 0; /* pseudo files, pipes, sockets, devices: no data of their own */
 	old = bpf_map_lookup_elem(&af_derived, &k);
 	if (old && (old->labels | labels) == old->labels)
 		return 0;
@@ -261,12 +212,13 @@ static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 l
 	 * labels that allow everything excepted); if that cannot be recorded,
 	 * refuse.
 	 */
-	if (op == AF_OP_READ && action != AF_DENY && af_taint(labels & c->pol->tainting))
+	k = inode_key(inode);
+	if (op == AF_OP_READ && action != AF_DENY &&
+	    af_taint_from(labels & c->pol->tainting, AF_SRC_FILE, k.dev, k.ino))
 		action = AF_DENY;
 	af_count_decision(op, action, labels);
 	if (action == AF_ALLOW)
 		return 0;
-	k = inode_key(inode);
 	ev = af_event_new(c, AF_EV_FILE, op, action, labels, k.dev, k.ino);
 	if (ev) {
 		ev->flags |= flags & AF_EVF_UNKNOWN;
@@ -386,7 +338,7 @@ static __always_inline int taint_flow(const struct af_ctx *c, __u32 op, struct i
 		pc = bpf_inode_storage_get(&af_icache, inode, 0, 0);
 		if (!pc || !pc->taint)
 			return 0; /* nothing tainted was written into it */
-		return af_taint(pc->taint) ? -EACCES : 0;
+		return af_taint_from(pc->taint, AF_SRC_PIPE, pc->from, 0) ? -EACCES : 0;
 	}
 	taint = af_taint_of_current();
 	if (!taint)
@@ -395,6 +347,7 @@ static __always_inline int taint_flow(const struct af_ctx *c, __u32 op, struct i
 		pc = bpf_inode_storage_get(&af_icache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (!pc)
 			return -EACCES; /* the taint would be lost on the way */
+		pc->from = bpf_get_current_pid_tgid() >> 32;
 		__sync_fetch_and_or(&pc->taint, taint);
 		return 0;
 	}
@@ -423,8 +376,8 @@ static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct f
 	if (labels && op == AF_OP_READ && (inode->i_mode & S_IFMT) == S_IFDIR &&
 	    af_is_controller())
 		return 0;
-	/* What a tainted process writes into a file will carry its labels. */
-	if (op == AF_OP_WRITE && (inode->i_mode & S_IFMT) == S_IFREG)
+	/* What a tainted process writes into a data file will carry its labels. */
+	if (op == AF_OP_WRITE && (inode->i_mode & S_IFMT) == S_IFREG && af_data_fs(inode))
 		ret = decide_file(c, op, labels | af_taint_of_current(), flags, inode, d, AF_INPLACE);
 	else
 		ret = decide_file(c, op, labels, flags, inode, d, AF_INPLACE);
@@ -595,7 +548,9 @@ static __always_inline int check_dir_create(const struct af_ctx *c, struct inode
 
 	if (!dir)
 		return 0; /* no directory: the creation fails on its own */
-	labels = inode_labels(c, dir, d, &flags) | af_taint_of_current();
+	labels = inode_labels(c, dir, d, &flags);
+	if (af_data_fs(dir))
+		labels |= af_taint_of_current();
 	return decide_file(c, AF_OP_WRITE, labels, flags, dir, d, AF_REPLACE);
 }
 

@@ -263,21 +263,39 @@ static __always_inline int taint_from_flow(struct socket *sock)
 		if (v)
 			taint |= *v;
 	}
-	return af_taint(taint) ? -EACCES : 0;
+	return af_taint_from(taint, AF_SRC_FLOW, 0, 0) ? -EACCES : 0;
 }
 
-/* What a tainted process puts into a Unix socket taints whoever reads it. */
+/*
+ * What a tainted process puts into a Unix socket taints whoever reads it;
+ * into one that a sink reads, it is recorded (or refused) and goes no
+ * further.
+ */
 static __always_inline int taint_sock(struct sock *sk, __u32 taint)
 {
-	__u32 *st;
+	struct af_sock_state *st;
 
 	if (!sk || !taint)
 		return 0;
 	st = bpf_sk_storage_get(&af_sock, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!st)
 		return -EACCES; /* the taint would be lost on the way */
-	__sync_fetch_and_or(st, taint);
+	if (st->sink)
+		return af_sink_record(st->sink, taint, 0, false, st->sink & AF_TASK_SINK_REFUSE);
+	st->from = bpf_get_current_pid_tgid() >> 32;
+	__sync_fetch_and_or(&st->taint, taint);
 	return 0;
+}
+
+/* A sink reads or accepts on sk: from now on, what is sent to it is judged as sent to the sink. */
+static __always_inline struct af_sock_state *mark_sink(struct sock *sk, __u32 sink)
+{
+	struct af_sock_state *st;
+
+	st = bpf_sk_storage_get(&af_sock, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (st && st->sink != sink)
+		st->sink = sink;
+	return st;
 }
 
 /*
@@ -400,7 +418,8 @@ int BPF_PROG(af_socket_recvmsg, struct socket *sock, struct msghdr *msg, int siz
 	     int ret)
 {
 	struct sock *sk = sock->sk;
-	__u32 *st;
+	struct af_sock_state *st;
+	__u32 sink, taint;
 
 	if (ret)
 		return ret;
@@ -411,10 +430,53 @@ int BPF_PROG(af_socket_recvmsg, struct socket *sock, struct msghdr *msg, int siz
 		return taint_from_flow(sock);
 	if (sk->__sk_common.skc_family != AF_UNIX_FAMILY)
 		return 0;
-	st = bpf_sk_storage_get(&af_sock, sk, 0, 0);
-	if (!st || !*st)
+	sink = af_sink_of(af_task_of_current());
+	st = sink ? mark_sink(sk, sink) : bpf_sk_storage_get(&af_sock, sk, 0, 0);
+	if (!st || !st->taint)
 		return 0; /* nothing tainted was written into it */
-	return af_taint(*st) ? -EACCES : 0;
+	if (sink) {
+		/* Queued before the sink was known to read it: recorded now, once. */
+		taint = __sync_lock_test_and_set(&st->taint, 0);
+		if (taint)
+			af_sink_record(sink, taint, st->from, true, false);
+		return 0;
+	}
+	return af_taint_from(st->taint, AF_SRC_UNIX, st->from, 0) ? -EACCES : 0;
+}
+
+/* A sink accepting connections on a listening socket: what connects is the sink's. */
+SEC("lsm/socket_accept")
+int BPF_PROG(af_socket_accept, struct socket *sock, struct socket *newsock, int ret)
+{
+	struct sock *sk = sock->sk;
+	__u32 sink;
+
+	if (ret)
+		return ret;
+	if (!sk || sk->__sk_common.skc_family != AF_UNIX_FAMILY)
+		return 0;
+	sink = af_sink_of(af_task_of_current());
+	if (sink)
+		mark_sink(sk, sink);
+	return 0;
+}
+
+/* A connection to a listening socket a sink accepts on: its server end is the sink's too. */
+SEC("lsm/unix_stream_connect")
+int BPF_PROG(af_unix_stream_connect, struct sock *sock, struct sock *other, struct sock *newsk,
+	     int ret)
+{
+	struct af_sock_state *st, *nst;
+
+	if (ret)
+		return ret;
+	st = bpf_sk_storage_get(&af_sock, other, 0, 0);
+	if (!st || !st->sink)
+		return 0;
+	nst = bpf_sk_storage_get(&af_sock, newsk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (nst)
+		nst->sink = st->sink;
+	return 0;
 }
 
 /* Reading a tainted process's memory (ptrace, process_vm_readv, /proc/PID/mem) taints. */
@@ -430,5 +492,5 @@ int BPF_PROG(af_ptrace_access_check, struct task_struct *child, unsigned int mod
 	t = bpf_task_storage_get(&af_task, child, 0, 0);
 	if (!t || !t->taint)
 		return 0;
-	return af_taint(t->taint) ? -EPERM : 0;
+	return af_taint_from(t->taint, AF_SRC_PTRACE, child->tgid, 0) ? -EPERM : 0;
 }

@@ -34,6 +34,39 @@ static __always_inline __u64 unit_hash(void)
 }
 
 /*
+ * Whether the program being executed becomes a sink: its executable and,
+ * where the policy names one, its unit, and only when systemd itself or
+ * another sink starts it. A sink's own children inherit it until they run
+ * something else; nobody else can make a program of their choice (with
+ * LD_PRELOAD, say) a sink.
+ */
+static __always_inline __u32 sink_of_exec(const struct af_ctx *c, const struct af_inode_key *k,
+					  __u64 unit)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct af_trust_key tk = { .dev = k->dev, .ino = k->ino, .unit_hash = 0 };
+	struct af_trust *tr;
+
+	struct task_struct *parent = task->real_parent;
+	struct af_task *pt;
+
+	/* Started by systemd, or by a sink (dbus-broker-launch starts dbus-broker). */
+	if (!parent)
+		return 0;
+	if (parent->tgid != 1) {
+		pt = bpf_task_storage_get(&af_task, parent, 0, 0);
+		if (!pt || !(pt->flags & AF_TASK_SINK))
+			return 0;
+	}
+	tr = bpf_map_lookup_elem(c->trusted, &tk);
+	if (tr && tr->sink)
+		return tr->sink;
+	tk.unit_hash = unit;
+	tr = unit ? bpf_map_lookup_elem(c->trusted, &tk) : NULL;
+	return tr ? tr->sink : 0;
+}
+
+/*
  * Before the new program's credentials are worked out, note what execve
  * named; it only becomes the process's program once the exec cannot fail
  * any more (bprm_committed_creds), so a failed exec changes nothing.
@@ -62,7 +95,7 @@ int BPF_PROG(af_bprm_creds_for_exec, struct linux_binprm *bprm, int ret)
 	k.dev = inode->i_sb->s_dev;
 	k.ino = inode->i_ino;
 	v = bpf_map_lookup_elem(c.labels, &k);
-	if (!v || !(v->flags & (AF_LV_TRUSTED | AF_LV_CONTROLLER)))
+	if (!v || !(v->flags & (AF_LV_TRUSTED | AF_LV_CONTROLLER | AF_LV_SINK)))
 		return 0; /* not a trusted program: the exec clears the old one */
 	if (!t)
 		t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0,
@@ -73,6 +106,8 @@ int BPF_PROG(af_bprm_creds_for_exec, struct linux_binprm *bprm, int ret)
 	t->pend_ino = k.ino;
 	t->pend_unit = unit_hash();
 	t->pend_flags = (v->flags & AF_LV_CONTROLLER) ? AF_TASK_CONTROLLER : 0;
+	if (v->flags & AF_LV_SINK)
+		t->pend_flags |= sink_of_exec(&c, &k, t->pend_unit);
 	return 0;
 }
 
@@ -114,5 +149,10 @@ int BPF_PROG(af_task_alloc, struct task_struct *task, unsigned long clone_flags,
 	child->taint = parent->taint;
 	child->flags = parent->flags;
 	child->gen = 0;
+	if (parent->taint) {
+		child->taint_ns = parent->taint_ns;
+		child->taint_src = AF_SRC_PARENT;
+		child->src_a = bpf_get_current_pid_tgid() >> 32;
+	}
 	return 0;
 }

@@ -64,6 +64,19 @@ struct af_label_val {
 #define AF_LV_DERIVED	(1u << 2)	/* added by the kernel: moved, linked or copied */
 #define AF_LV_TRUSTED	(1u << 3)	/* a trusted program's executable: no in-place writes */
 #define AF_LV_CONTROLLER (1u << 4)	/* the archfence controller's executable */
+#define AF_LV_SINK	(1u << 5)	/* a sink's executable: taint stops there (see struct af_task) */
+#define AF_LV_SINK_REFUSE (1u << 6)	/* ...and tainted data sent to it is refused */
+#define AF_LV_SINK_ID(f)	(((f) >> 8) & 0xff)	/* which sink: index into af_meta.sinks */
+#define AF_LV_SINK_SHIFT	8
+
+/*
+ * Sinks: processes that receive data from everyone (PID 1, journald, the
+ * D-Bus broker, ...) and must never become tainted. Data a tainted process
+ * hands to a sink is recorded (or refused) there, and its taint stops.
+ * Sink 0 is PID 1, always; the policy names the rest.
+ */
+#define AF_MAX_SINKS		16
+#define AF_SINK_PID1		0
 
 /* A trusted program: its executable, and the unit it must run in (0: any). */
 struct af_trust_key {
@@ -74,7 +87,7 @@ struct af_trust_key {
 
 struct af_trust {
 	__u32 grant[AF_OP_COUNT];	/* labels the program may bypass, per operation */
-	__u32 pad;
+	__u32 sink;		/* a sink: AF_TASK_SINK* flags and its id, else 0 */
 };
 
 /* FNV-1a, 64 bits, over a unit name's bytes: both sides compute it. */
@@ -93,12 +106,28 @@ struct af_task {
 	__u32 gen;		/* generation grant[] was worked out for; 0: not yet */
 	__u32 taint;		/* labels of data it has read */
 	__u32 grant[AF_OP_COUNT];
-	__u32 flags;		/* AF_TASK_* */
+	__u32 flags;		/* AF_TASK_*; a sink's id in bits 8-15 (AF_LV_SINK_ID) */
 	__u32 pend_flags;
-	__u32 pad;
+	__u32 taint_src;	/* how it was first tainted: AF_SRC_* */
+	__u64 taint_ns;		/* when (CLOCK_MONOTONIC), 0: untainted */
+	__u64 src_a;		/* AF_SRC_FILE: dev; AF_SRC_PROC: the other process's tgid */
+	__u64 src_b;		/* AF_SRC_FILE: ino */
 };
 
 #define AF_TASK_CONTROLLER	(1u << 0)	/* runs the archfence controller */
+#define AF_TASK_SINK		(1u << 1)	/* a sink: never tainted */
+#define AF_TASK_SINK_REFUSE	(1u << 2)	/* a sink to which tainted data is refused */
+
+/* How a process came to be tainted. */
+enum af_taint_src {
+	AF_SRC_NONE	= 0,
+	AF_SRC_FILE	= 1,	/* read a labelled file (src_a, src_b: its inode) */
+	AF_SRC_PIPE	= 2,	/* read a pipe or FIFO tainted data was written into */
+	AF_SRC_UNIX	= 3,	/* read a Unix socket (src_a: the tainted sender's tgid) */
+	AF_SRC_FLOW	= 4,	/* read a local network flow a tainted process sent into */
+	AF_SRC_PTRACE	= 5,	/* read a tainted process's memory (src_a: its tgid) */
+	AF_SRC_PARENT	= 6,	/* inherited from its parent (src_a: the parent's tgid) */
+};
 
 /*
  * The policy of one generation. deny[op] and audit[op] are masks of the
@@ -145,6 +174,7 @@ struct af_meta {
 	__u8 sha256[32];
 	char file[256];
 	char labels[AF_MAX_LABELS][AF_LABEL_NAME_MAX];
+	char sinks[AF_MAX_SINKS][AF_LABEL_NAME_MAX];	/* sink names by id ("" unused) */
 };
 
 #define AF_META_LOCK	(1u << 0)	/* the policy asks for locked mode */
@@ -157,6 +187,14 @@ struct af_inode_cache {
 	__u32 labels;
 	__u32 flags;
 	__u32 taint;		/* pipes and FIFOs: labels of what tainted writers put in */
+	__u32 from;		/* ...and the last tainted writer's tgid */
+};
+
+/* Unix sockets, in socket local storage. */
+struct af_sock_state {
+	__u32 taint;		/* labels of what tainted senders queued on it */
+	__u32 from;		/* the last tainted sender's tgid */
+	__u32 sink;		/* read by a sink: its AF_TASK_SINK* flags and id, else 0 */
 	__u32 pad;
 };
 
@@ -194,12 +232,38 @@ struct af_flow_key {
 	__u16 pad;
 };
 
+/*
+ * A labelled path that does not exist yet: the kernel labels it the moment
+ * it appears. Keyed by the directory it is awaited in and the hash of the
+ * next name; when that name appears, the entry moves one level down, and
+ * at the last one the new inode takes the labels (as a derived label).
+ */
+#define AF_PENDING_DEPTH	16
+
+struct af_pending_key {
+	__u64 dev;		/* the directory the next name will appear in */
+	__u64 ino;
+	__u64 name_hash;	/* AF_FNV64 of that name's bytes */
+};
+
+struct af_pending_val {
+	__u32 labels;
+	__u32 id;		/* which pending path: its index in the policy */
+	__u32 next;		/* index of the name this entry awaits */
+	__u32 n;		/* names still missing when applied */
+	__u64 hash[AF_PENDING_DEPTH];	/* their hashes */
+};
+
+#define AF_STATE_PENDING (1u << 1)	/* some labelled path is pending */
+
 /* Event kinds. */
 enum af_event_kind {
 	AF_EV_FILE	= 1,
 	AF_EV_SEND	= 2,
 	AF_EV_LABELLED	= 3,	/* a file took labels: moved, linked or written by a tainted process */
 	AF_EV_SELF	= 4,	/* an attempt on archfence itself; dev says what (AF_SELF_*) */
+	AF_EV_SINK	= 5,	/* tainted data reached a sink: dev = sink id, ino = the other tgid */
+	AF_EV_PENDING	= 6,	/* a pending path appeared and took its labels: dev, ino */
 };
 
 /* What an AF_EV_SELF attempt was on. */
@@ -231,6 +295,7 @@ enum af_own_kind {
 #define AF_EVF_UNKNOWN	(1u << 2)	/* label could not be established: failed closed */
 #define AF_EVF_PROTECTED (1u << 3)	/* an in-place write to a trusted program's executable */
 #define AF_EVF_SUMMARY	(1u << 4)	/* repeats flushed at the end of a window: only key fields */
+#define AF_EVF_AT_SINK	(1u << 5)	/* AF_EV_SINK recorded by the sink as it read: ino is the sender */
 
 /* One audit or deny, as the ring buffer carries it. */
 struct af_event {

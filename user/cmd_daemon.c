@@ -650,12 +650,13 @@ out:
 const struct command cmd_daemon = {
 	.name = "daemon",
 	.usage = "daemon [--policy FILE]",
-	.help = "Run by archfence.service. Applies the policy (default " POLICY_DEFAULT_FILE ")\n"
-		"if none is in force yet, or takes up the one pinned in the kernel; tells systemd\n"
-		"it is ready only when every program is attached and a policy is in force; then\n"
-		"records every audit and deny in the journal, with the accesses each record\n"
-		"stands for, and reports accesses whose record was lost. Stopping it does not\n"
-		"stop enforcement. SIGHUP re-reads the mount table.\n\n"
+	.help = "Run by archfence.service. Applies the policy (default: the boot policy, the file\n"
+		"last applied, else " POLICY_DEFAULT_FILE ") if none is in force yet, or the last\n"
+		"good policy if that fails, with a critical alarm; or takes up the one pinned in\n"
+		"the kernel. Tells systemd it is ready only when every program is attached and a\n"
+		"policy is in force; then records every audit and deny in the journal, with the\n"
+		"accesses each record stands for, and reports accesses whose record was lost.\n"
+		"Stopping it does not stop enforcement. SIGHUP re-reads the mount table.\n\n"
 		"  -p, --policy FILE   the policy to apply when none is in force\n\n"
 		"Examples:\n"
 		"  systemctl enable --now archfence\n"

@@ -21,6 +21,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "policy.h"
+#include "tasks.h"
 #include "util.h"
 
 #define MAX_SOURCES 64
@@ -155,12 +156,93 @@ static void labels_str(const struct af_meta *meta, __u32 mask, char *buf, size_t
 			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", meta->labels[i]);
 }
 
+/* explain --pid: whether a process is tainted, with what, since when and why. */
+static int explain_pid(const char *arg, bool json)
+{
+	struct af_kernel *k = NULL;
+	struct af_policy pol;
+	struct af_meta meta;
+	struct af_state st;
+	struct task_info ti;
+	char labels[AF_MAX_LABELS * AF_LABEL_NAME_MAX], since[64] = "", why[256] = "";
+	const char *sink = NULL;
+	char *end;
+	long pid = strtol(arg, &end, 10);
+	int err;
+
+	if (*end || pid <= 0 || pid > 4194304) {
+		log_warnx("explain: --pid takes a process id, not '%s'", arg);
+		return EXIT_USAGE;
+	}
+	err = kernel_open_pinned(&k);
+	if (err == -ENOENT) {
+		log_warnx("explain: archfence is not loaded: no process is tainted (archfence apply)");
+		return EXIT_FAIL;
+	}
+	if (err || kernel_state(k, &st, &pol, &meta)) {
+		kernel_close(k);
+		return EXIT_FAIL;
+	}
+	err = tasks_get(kernel_map_fd(k, AF_MAP_TASK), (pid_t)pid, &ti);
+	kernel_close(k);
+	if (err == -ESRCH) {
+		log_warnx("explain: there is no process %ld", pid);
+		return EXIT_FAIL;
+	}
+	if (err && err != -ENOENT) {
+		log_warn(err, "explain: process %ld", pid);
+		return EXIT_FAIL;
+	}
+	if (pid == 1 || (ti.t.flags & AF_TASK_SINK)) {
+		unsigned id = pid == 1 ? AF_SINK_PID1 : AF_LV_SINK_ID(ti.t.flags);
+
+		sink = id < AF_MAX_SINKS && meta.sinks[id][0] ? meta.sinks[id] : "?";
+	}
+	tasks_labels(&meta, ti.t.taint, labels, sizeof(labels));
+	if (ti.t.taint) {
+		if (ti.t.taint_ns)
+			tasks_mono_time(ti.t.taint_ns, since, sizeof(since));
+		tasks_taint_source(&ti.t, why, sizeof(why));
+	}
+	if (json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "pid", json_object_new_int64(pid));
+		json_object_object_add(o, "exe", json_object_new_string(ti.exe));
+		json_object_object_add(o, "unit", json_object_new_string(ti.unit));
+		json_object_object_add(o, "tainted", json_object_new_boolean(ti.t.taint != 0));
+		json_object_object_add(o, "labels", json_object_new_string(labels));
+		json_object_object_add(o, "since", json_object_new_string(since));
+		json_object_object_add(o, "why", json_object_new_string(why));
+		json_object_object_add(o, "sink", sink ? json_object_new_string(sink) : NULL);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		return EXIT_OK;
+	}
+	printf("process %ld: %s%s%s\n", pid, ti.exe[0] ? ti.exe : "?", ti.unit[0] ? ", unit " : "",
+	       ti.unit);
+	if (sink)
+		printf("sink: %s: it is never tainted; labelled data reaching it is recorded%s\n", sink,
+		       (ti.t.flags & AF_TASK_SINK_REFUSE) ? " and refused" : "");
+	if (!ti.t.taint) {
+		printf("not tainted: it has read no labelled data; it may send anywhere\n");
+		return EXIT_OK;
+	}
+	printf("tainted: %s, since %s\n", labels, since[0] ? since : "(unknown)");
+	printf("why: %s\n", why);
+	printf("so: it may not send to the cloud; files it writes carry %s; whoever reads its\n"
+	       "pipes, Unix sockets and local flows is tainted in turn\n", labels);
+	return EXIT_OK;
+}
+
 static int run_explain(int argc, char **argv)
 {
 	static const struct option opts[] = { { "exe", required_argument, NULL, 'e' },
 					      { "json", no_argument, NULL, 'j' },
+					      { "pid", required_argument, NULL, 'p' },
 					      { 0 } };
-	const char *exe = NULL, *path;
+	const char *exe = NULL, *path, *pid = NULL;
 	struct af_kernel *k = NULL;
 	struct policy *p = NULL;
 	struct explanation x = { 0 };
@@ -175,14 +257,19 @@ static int run_explain(int argc, char **argv)
 	unsigned op;
 	size_t i;
 
-	while ((opt = cli_getopt(&cmd_explain, argc, argv, "e:j", opts)) != -1) {
+	while ((opt = cli_getopt(&cmd_explain, argc, argv, "e:jp:", opts)) != -1) {
 		if (opt == 'e')
 			exe = optarg;
 		else if (opt == 'j')
 			json = true;
+		else if (opt == 'p')
+			pid = optarg;
 		else
 			return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
 	}
+	if (pid)
+		return cli_operands(&cmd_explain, argc, argv, 0, 0) ? EXIT_USAGE :
+									explain_pid(pid, json);
 	if (cli_operands(&cmd_explain, argc, argv, 1, 1))
 		return EXIT_USAGE;
 	path = argv[optind];
@@ -324,14 +411,19 @@ out:
 
 const struct command cmd_explain = {
 	.name = "explain",
-	.usage = "explain [--exe PROGRAM] [--json] PATH",
+	.usage = "explain [--exe PROGRAM] [--json] PATH\n"
+		 "       explain --pid PID [--json]",
 	.help = "Say which labels PATH carries in the kernel now, where each comes from (a line of\n"
 		"the policy in force, a hard link or mount under a labelled directory, or a label\n"
 		"derived when it was moved, linked or written by a process that had read labelled\n"
 		"data) and what read, write and send get: for any process, or for PROGRAM.\n\n"
+		"With --pid, say whether process PID is tainted (has read labelled data, or\n"
+		"received it), with which labels, since when and why, or is a sink.\n\n"
 		"  -e, --exe PROGRAM   the answer for this program (trusted or not)\n"
+		"  -p, --pid PID       explain a process instead of a file\n"
 		"  -j, --json          machine-readable output\n\n"
 		"Examples:\n"
+		"  archfence explain --pid 1\n"
 		"  archfence explain /srv/archive/master/index.db\n"
 		"  archfence explain --exe /usr/local/bin/archive-backup /srv/archive/master/index.db\n",
 	.run = run_explain,

@@ -15,10 +15,52 @@
 #include "kernel.h"
 #include "log.h"
 #include "policy.h"
+#include "tasks.h"
 
 static void print_json(struct json_object *o, int flags)
 {
 	printf("%s\n", json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* The tainted processes, for status: pid, program, unit, labels, since when. */
+static struct json_object *status_tainted(struct af_kernel *k, const struct af_meta *meta,
+					  bool json)
+{
+	struct json_object *arr = json ? json_object_new_array() : NULL;
+	struct task_info *v = NULL;
+	char labels[AF_MAX_LABELS * AF_LABEL_NAME_MAX], since[64];
+	size_t n = 0, i;
+
+	if (tasks_tainted(kernel_map_fd(k, AF_MAP_TASK), &v, &n)) {
+		if (!json)
+			printf("tainted:     (cannot be read)\n");
+		return arr;
+	}
+	if (!json)
+		printf("tainted:     %zu process%s\n", n, n == 1 ? "" : "es");
+	for (i = 0; i < n; i++) {
+		tasks_labels(meta, v[i].t.taint, labels, sizeof(labels));
+		since[0] = 0;
+		if (v[i].t.taint_ns)
+			tasks_mono_time(v[i].t.taint_ns, since, sizeof(since));
+		if (json) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "pid", json_object_new_int64(v[i].pid));
+			json_object_object_add(o, "comm", json_object_new_string(v[i].comm));
+			json_object_object_add(o, "exe", json_object_new_string(v[i].exe));
+			json_object_object_add(o, "unit", json_object_new_string(v[i].unit));
+			json_object_object_add(o, "labels", json_object_new_string(labels));
+			json_object_object_add(o, "since", json_object_new_string(since));
+			json_object_array_add(arr, o);
+		} else {
+			printf("  %7d %-16s %s  unit %s  labels %s  since %s\n", (int)v[i].pid,
+			       v[i].comm, v[i].exe[0] ? v[i].exe : "?", v[i].unit[0] ? v[i].unit : "-",
+			       labels, since[0] ? since : "?");
+		}
+	}
+	free(v);
+	return arr;
 }
 
 static int run_status(int argc, char **argv)
@@ -114,6 +156,12 @@ static int run_status(int argc, char **argv)
 		}
 		json_object_object_add(o, "labels_counters", counters);
 		json_object_object_add(o, "events_lost", json_object_new_int64((int64_t)cnt[AF_CNT_LOST]));
+		labels = json_object_new_array();
+		for (l = 0; l < AF_MAX_SINKS; l++)
+			if (meta.sinks[l][0])
+				json_object_array_add(labels, json_object_new_string(meta.sinks[l]));
+		json_object_object_add(o, "sinks", labels);
+		json_object_object_add(o, "tainted", status_tainted(k, &meta, true));
 		{
 			struct af_prog_stat ps[64];
 			struct json_object *progs = json_object_new_array();
@@ -171,6 +219,12 @@ static int run_status(int argc, char **argv)
 				       (unsigned long long)cnt[AF_CNT_LABEL(l, op, AF_DENY)]);
 		}
 		printf("events lost: %llu\n", (unsigned long long)cnt[AF_CNT_LOST]);
+		printf("sinks:      ");
+		for (l = 0; l < AF_MAX_SINKS; l++)
+			if (meta.sinks[l][0])
+				printf(" %s", meta.sinks[l]);
+		printf("\n");
+		status_tainted(k, &meta, false);
 	}
 	kernel_close(k);
 	return EXIT_OK;
@@ -180,7 +234,8 @@ const struct command cmd_status = {
 	.name = "status",
 	.usage = "status [--json]",
 	.help = "Show the mode, the policy in force (file, SHA-256, who applied it and when), the\n"
-		"programs attached and the counters of allowed, audited and denied accesses.\n\n"
+		"programs attached, the counters of allowed, audited and denied accesses, the\n"
+		"sinks, and the tainted processes (pid, program, unit, labels, since when).\n\n"
 		"  -j, --json      machine-readable output\n\n"
 		"Examples:\n"
 		"  archfence status\n"
@@ -251,6 +306,7 @@ static int run_events(int argc, char **argv)
 		goto out;
 	}
 	event_decoder_set_labels(ctx.dec, meta.labels);
+	event_decoder_set_sinks(ctx.dec, meta.sinks);
 	rb = ring_buffer__new(kernel_map_fd(k, AF_MAP_EVENTS), on_event, &ctx, NULL);
 	if (!rb) {
 		log_warn(errno, "events: cannot read the event ring buffer");

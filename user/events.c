@@ -31,6 +31,7 @@ struct mount_ent {
 
 struct event_decoder {
 	char names[AF_MAX_LABELS][AF_LABEL_NAME_MAX];
+	char sinks[AF_MAX_SINKS][AF_LABEL_NAME_MAX];
 	struct mount_ent *mounts;
 	size_t nmounts;
 	/*
@@ -136,6 +137,12 @@ void event_decoder_set_labels(struct event_decoder *d,
 			      const char names[AF_MAX_LABELS][AF_LABEL_NAME_MAX])
 {
 	memcpy(d->names, names, sizeof(d->names));
+}
+
+void event_decoder_set_sinks(struct event_decoder *d,
+			     const char names[AF_MAX_SINKS][AF_LABEL_NAME_MAX])
+{
+	memcpy(d->sinks, names, sizeof(d->sinks));
 }
 
 void event_decoder_free(struct event_decoder *d)
@@ -309,6 +316,19 @@ void event_sentence(const struct event_view *v, char *buf, size_t len)
 	else if (ev->kind == AF_EV_LABELLED)
 		snprintf(buf, len, "%s[%u] (uid %u, %s) made file %s carry the labels %s%s",
 			 ev->comm, ev->tgid, ev->uid, v->exe, v->path, v->labels, times);
+	else if (ev->kind == AF_EV_PENDING)
+		snprintf(buf, len, "labelled path %s appeared (%s[%u] made it) and took the labels %s",
+			 v->path, ev->comm, ev->tgid, v->labels);
+	else if (ev->kind == AF_EV_SINK && (ev->flags & AF_EVF_AT_SINK))
+		snprintf(buf, len, "%s[%u] (uid %u, %s), the sink %s, received %s data from "
+			 "tainted process %llu: %s; the taint stops there%s", ev->comm, ev->tgid,
+			 ev->uid, v->exe, v->sink, v->labels, (unsigned long long)ev->ino,
+			 ev->action == AF_DENY ? "refused" : "recorded", times);
+	else if (ev->kind == AF_EV_SINK)
+		snprintf(buf, len, "%s[%u] (uid %u, %s) %s %s data to the sink %s%s%s", ev->comm,
+			 ev->tgid, ev->uid, v->exe,
+			 ev->action == AF_DENY ? "was refused handing" : "handed", v->labels, v->sink,
+			 ev->action == AF_DENY ? "" : ": recorded; the taint stops there", times);
 	else if (ev->flags & AF_EVF_PROTECTED)
 		snprintf(buf, len, "%s[%u] (uid %u, %s) was %s changing trusted program %s in place%s",
 			 ev->comm, ev->tgid, ev->uid, v->exe, verb(ev), v->path, times);
@@ -353,6 +373,12 @@ struct json_object *event_json(const struct event_view *v)
 	json_object_object_add(o, "policy_generation", json_object_new_int64(ev->policy_gen));
 	if (ev->kind == AF_EV_SEND) {
 		json_object_object_add(o, "destination", json_object_new_string(v->dest));
+	} else if (ev->kind == AF_EV_SINK) {
+		json_object_object_add(o, "sink", json_object_new_string(v->sink));
+		json_object_object_add(o, "at_sink",
+				       json_object_new_boolean(!!(ev->flags & AF_EVF_AT_SINK)));
+		if (ev->flags & AF_EVF_AT_SINK)
+			json_object_object_add(o, "sender", json_object_new_int64((int64_t)ev->ino));
 	} else {
 		char dev[32];
 
@@ -384,6 +410,12 @@ void event_decode_via(struct event_decoder *d, const struct af_event *ev, struct
 	decode_labels(d, ev->labels, v->labels, sizeof(v->labels));
 	decode_path(d, ev, v->path, sizeof(v->path));
 	proc(ctx, ev, v);
+	if (ev->kind == AF_EV_SINK) {
+		if (ev->dev < AF_MAX_SINKS && d->sinks[ev->dev][0])
+			snprintf(v->sink, sizeof(v->sink), "%.*s", AF_LABEL_NAME_MAX, d->sinks[ev->dev]);
+		else
+			snprintf(v->sink, sizeof(v->sink), "#%llu", (unsigned long long)ev->dev);
+	}
 	if (ev->kind == AF_EV_SEND && (ev->family == AF_INET || ev->family == AF_INET6)) {
 		char a[INET6_ADDRSTRLEN] = "?";
 

@@ -24,6 +24,7 @@ struct event_view {
 	char exe[EV_PATH_LEN];
 	char dest[64];		/* sends: address and port */
 	char unit[128];		/* systemd unit of the process, or "" */
+	char sink[AF_LABEL_NAME_MAX + 8];	/* AF_EV_SINK: the sink's name */
 };
 
 struct event_decoder;
@@ -31,6 +32,8 @@ struct event_decoder;
 /* Names for label bits come from the generation record (struct af_meta). */
 struct event_decoder *event_decoder_new(void);
 void event_decoder_set_labels(struct event_decoder *d, const char names[AF_MAX_LABELS][AF_LABEL_NAME_MAX]);
+/* Names of sinks by id, from the same record. */
+void event_decoder_set_sinks(struct event_decoder *d, const char names[AF_MAX_SINKS][AF_LABEL_NAME_MAX]);
 void event_decoder_free(struct event_decoder *d);
 void event_decode(struct event_decoder *d, const struct af_event *ev, struct event_view *v);
 

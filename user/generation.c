@@ -240,13 +240,7 @@ static void fill_meta(const struct policy *p, struct af_meta *m)
 
 __u64 af_unit_hash(const char *unit)
 {
-	__u64 h = AF_FNV64_OFFSET;
-
-	for (; *unit; unit++) {
-		h ^= (unsigned char)*unit;
-		h *= AF_FNV64_PRIME;
-	}
-	return h;
+	return af_fnv1a64(unit);
 }
 
 /*
@@ -332,6 +326,48 @@ static int add_trusted(const struct policy *p, struct entries *e, struct af_gene
 	}
 	g->trusted = t;
 	g->ntrusted = n;
+	return 0;
+}
+
+/*
+ * Sinks: their executables are flagged in the label map (the kernel looks
+ * the sink up when one runs), and each has an entry in the trusted map,
+ * with its unit where the policy names one, that says which sink it is.
+ */
+static int add_sinks(const struct policy *p, struct entries *e, struct af_generation *g)
+{
+	struct af_trust_entry *t;
+	size_t i, j;
+	int err;
+
+	af_strlcpy(g->meta.sinks[AF_SINK_PID1], "systemd (PID 1)", sizeof(g->meta.sinks[0]));
+	for (i = 0; i < p->nsinks && i + 1 < AF_MAX_SINKS; i++) {
+		const struct policy_sink *ps = &p->sinks[i];
+		__u32 id = (__u32)i + 1;
+		struct af_trust_key k = { .dev = ps->dev, .ino = ps->ino,
+					  .unit_hash = ps->unit ? af_unit_hash(ps->unit) : 0 };
+
+		af_strlcpy(g->meta.sinks[id], ps->name, sizeof(g->meta.sinks[id]));
+		if (!ps->ino)
+			continue; /* not installed here */
+		err = entries_add(e, ps->dev, ps->ino, 0, AF_LV_SINK);
+		if (err)
+			return err;
+		for (j = 0; j < g->ntrusted; j++)
+			if (!memcmp(&g->trusted[j].key, &k, sizeof(k)))
+				break;
+		if (j == g->ntrusted) {
+			t = realloc(g->trusted, (g->ntrusted + 1) * sizeof(*t));
+			if (!t)
+				return -ENOMEM;
+			g->trusted = t;
+			memset(&t[j], 0, sizeof(t[j]));
+			t[j].key = k;
+			g->ntrusted++;
+		}
+		g->trusted[j].val.sink = AF_TASK_SINK | (id << AF_LV_SINK_SHIFT) |
+					 (ps->refuse ? AF_TASK_SINK_REFUSE : 0);
+	}
 	return 0;
 }
 
@@ -451,6 +487,34 @@ static int add_cloud(const struct policy *p, struct af_generation *g)
 	return 0;
 }
 
+/* A path that does not exist yet: its first missing name, awaited in the directory above. */
+static int add_pending(struct af_generation *g, const struct policy_path *pp, __u32 id)
+{
+	struct af_pending_entry *v, *pe;
+	const char **names;
+
+	names = realloc(g->pending_path, (g->npending + 1) * sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	g->pending_path = names;
+	names[g->npending] = pp->path;
+	v = realloc(g->pending, (g->npending + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	g->pending = v;
+	pe = &v[g->npending++];
+	memset(pe, 0, sizeof(*pe));
+	pe->key.dev = pp->anchor_dev;
+	pe->key.ino = pp->anchor_ino;
+	pe->key.name_hash = pp->comp[0];
+	pe->val.labels = pp->labels;
+	pe->val.id = id;
+	pe->val.next = 0;
+	pe->val.n = pp->ncomp;
+	memcpy(pe->val.hash, pp->comp, sizeof(pe->val.hash));
+	return 0;
+}
+
 int generation_build(const struct policy *p, struct af_generation *g)
 {
 	struct entries e = { 0 };
@@ -464,6 +528,12 @@ int generation_build(const struct policy *p, struct af_generation *g)
 		const struct policy_path *pp = &p->paths[i];
 
 		g->policy.rooted |= pp->labels;
+		if (pp->pending) {
+			err = add_pending(g, pp, (__u32)i);
+			if (err)
+				goto fail;
+			continue;
+		}
 		err = entries_add(&e, pp->dev, pp->ino, pp->labels, AF_LV_ROOT);
 		if (!err && pp->dir)
 			err = walk_tree(&e, pp, &linked);
@@ -477,6 +547,8 @@ int generation_build(const struct policy *p, struct af_generation *g)
 			goto fail;
 	}
 	err = add_trusted(p, &e, g);
+	if (!err)
+		err = add_sinks(p, &e, g);
 	if (!err)
 		err = add_self(p, &e);
 	if (!err)
@@ -498,6 +570,11 @@ fail:
 
 void generation_free(struct af_generation *g)
 {
+	free(g->pending);
+	g->pending = NULL;
+	free(g->pending_path);
+	g->pending_path = NULL;
+	g->npending = 0;
 	free(g->cloud);
 	g->cloud = NULL;
 	g->ncloud = 0;

@@ -16,6 +16,8 @@
 
 #include "events.h"
 #include "journal.h"
+#include "tasks.h"
+#include "tasks.h"
 #include "kernel.h"
 #include "policy.h"
 
@@ -178,6 +180,40 @@ static int journal_labelled(const struct event_view *v, const char *policy_sha)
 	return send_record(r);
 }
 
+/* A pending path appeared: the kernel labelled it as it did. */
+static int journal_resolved(const struct event_view *v, const char *policy_sha)
+{
+	struct record *r = record_new(AF_MID_PENDING, LOG_WARNING);
+
+	add(r, "MESSAGE", "labelled path %s appeared and took its labels %s before anything in it "
+			  "could be read", v->path, v->labels);
+	add(r, "ARCHFENCE_ACTION", "resolved");
+	add(r, "ARCHFENCE_LABEL", "%s", v->labels);
+	add_object(r, v);
+	add_subject(r, v, policy_sha);
+	return send_record(r);
+}
+
+static int journal_sink(const struct event_view *v, const char *policy_sha)
+{
+	const struct af_event *ev = v->ev;
+	bool deny = ev->action == AF_DENY;
+	struct record *r = record_new(AF_MID_SINK, deny ? LOG_WARNING : LOG_NOTICE);
+
+	event_sentence(v, sentence, sizeof(sentence));
+	add(r, "MESSAGE", "%s", sentence);
+	add(r, "ARCHFENCE_ACTION", "%s", deny ? "deny" : "record");
+	add(r, "ARCHFENCE_OP", "%s", af_op_name(ev->op));
+	add(r, "ARCHFENCE_LABEL", "%s", v->labels);
+	add(r, "ARCHFENCE_SINK", "%s", v->sink);
+	add(r, "ARCHFENCE_SENDER", "%llu", (ev->flags & AF_EVF_AT_SINK) ?
+		    (unsigned long long)ev->ino : (unsigned long long)ev->tgid);
+	add(r, "ARCHFENCE_PATH", "%s", "");
+	add(r, "ARCHFENCE_DEST", "%s", "");
+	add_subject(r, v, policy_sha);
+	return send_record(r);
+}
+
 int journal_event(const struct event_view *v, const char *policy_sha)
 {
 	const struct af_event *ev = v->ev;
@@ -188,6 +224,10 @@ int journal_event(const struct event_view *v, const char *policy_sha)
 		return journal_tamper(v, policy_sha);
 	if (ev->kind == AF_EV_LABELLED)
 		return journal_labelled(v, policy_sha);
+	if (ev->kind == AF_EV_SINK)
+		return journal_sink(v, policy_sha);
+	if (ev->kind == AF_EV_PENDING)
+		return journal_resolved(v, policy_sha);
 	event_sentence(v, sentence, sizeof(sentence));
 	r = record_new(deny ? AF_MID_DENY : AF_MID_AUDIT, deny ? LOG_WARNING : LOG_NOTICE);
 	add(r, "MESSAGE", "%s", sentence);
@@ -319,6 +359,8 @@ int journal_policy_applied(const char *file, const struct af_generation *g,
 	char sha[65], prev_sha[65] = "", changes[2048], labels[AF_MAX_LABELS * AF_LABEL_NAME_MAX];
 	const struct af_meta *m = &g->meta;
 	struct record *r;
+	size_t i;
+	int err;
 
 	journal_sha_hex(m->sha256, sha);
 	if (prev)
@@ -354,7 +396,25 @@ int journal_policy_applied(const char *file, const struct af_generation *g,
 	add(r, "ARCHFENCE_SEND", "%s", m->flags & AF_META_SENDALL ? "all" : "cloud");
 	add(r, "ARCHFENCE_LOCK", "%s", m->flags & AF_META_LOCK ? "yes" : "no");
 	add(r, "ARCHFENCE_CHANGES", "%s", changes);
-	return send_record(r);
+	if (g->npending)
+		add(r, "ARCHFENCE_PENDING", "%zu", g->npending);
+	err = send_record(r);
+	for (i = 0; i < g->npending; i++) {
+		tasks_labels(m, g->pending[i].val.labels, labels, sizeof(labels));
+		r = record_new(AF_MID_PENDING, LOG_WARNING);
+		add(r, "MESSAGE", "labelled path %s (%s) does not exist yet: it is labelled the "
+				  "moment it appears", g->pending_path[i], labels);
+		add(r, "ARCHFENCE_ACTION", "pending");
+		add(r, "ARCHFENCE_PATH", "%s", g->pending_path[i]);
+		add(r, "ARCHFENCE_LABEL", "%s", labels);
+		add(r, "ARCHFENCE_POLICY", "%s", sha);
+		add(r, "ARCHFENCE_GENERATION", "%u", g->policy.gen);
+		if (!err)
+			err = send_record(r);
+		else
+			send_record(r);
+	}
+	return err;
 }
 
 int journal_policy_refused(const char *file, const char *stage, size_t nerrors,

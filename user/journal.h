@@ -21,6 +21,8 @@
 #define AF_MID_REFUSED	"a9eaa56e4dbb4598906ceca295c5832c"	/* a policy was refused */
 #define AF_MID_TAMPER	"60d5c4432e3f409793e20bdad8cbb624"	/* an attempt on archfence itself was refused */
 #define AF_MID_LABELLED	"5fcd2e60ff804983a663de47ac3d6c10"	/* a file took labels */
+#define AF_MID_PENDING	"b65ad0979bbb4269b04da5f81901aaf2"	/* a labelled path is pending, or appeared */
+#define AF_MID_SINK	"0459f0c9616e423a9bfc1790dfad9ac4"	/* tainted data reached a sink */
 
 struct event_view;
 struct af_generation;

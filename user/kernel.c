@@ -24,6 +24,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "policy.h"
+#include "tasks.h"
 #include "util.h"
 
 #define PIN_MAPS	AF_PIN_DIR "/maps"
@@ -49,6 +50,7 @@ static const char *const map_names[AF_MAP_NR] = {
 	[AF_MAP_COUNTERS] = "af_counters",
 	[AF_MAP_COALESCE] = "af_coalesce",
 	[AF_MAP_OWN] = "af_own",
+	[AF_MAP_PENDING] = "af_pending",
 };
 
 struct af_kernel {
@@ -426,8 +428,10 @@ static int switch_to(struct af_kernel *k, __u32 gen, __u32 set_flags)
 		return -errno;
 	if (st.flags & AF_STATE_LOCKED)
 		return -EPERM;
-	if (gen)
+	if (gen) {
 		st.gen = gen;
+		st.flags &= ~AF_STATE_PENDING; /* the generation's own say, in set_flags */
+	}
 	st.flags |= set_flags;
 	if (!st.build[0] && !st.build[1])
 		build_id(st.build);
@@ -571,6 +575,45 @@ static int restore_derived(struct af_kernel *k, const struct af_generation *g)
 	return 0;
 }
 
+/* The pending paths of g are awaited from now on (before the switch). */
+static int write_pending(struct af_kernel *k, const struct af_generation *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->npending; i++)
+		if (bpf_map_update_elem(k->fd[AF_MAP_PENDING], &g->pending[i].key, &g->pending[i].val,
+					BPF_ANY)) {
+			log_warn(errno, "kernel: cannot hold a pending path");
+			return -errno;
+		}
+	return 0;
+}
+
+/*
+ * After the switch: what earlier generations awaited, and g does not, is
+ * dropped. Entries the kernel moved down a level for one of g's paths stay.
+ */
+static void drop_stale_pending(struct af_kernel *k, const struct af_generation *g)
+{
+	struct af_pending_key key, next, *prev = NULL;
+	struct af_pending_val v;
+	size_t i;
+
+	while (bpf_map_get_next_key(k->fd[AF_MAP_PENDING], prev, &next) == 0) {
+		bool keep = false;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(k->fd[AF_MAP_PENDING], &key, &v))
+			continue;
+		for (i = 0; i < g->npending && !keep; i++)
+			keep = g->pending[i].val.labels == v.labels && g->pending[i].val.n == v.n &&
+			       !memcmp(g->pending[i].val.hash, v.hash, sizeof(v.hash));
+		if (!keep)
+			bpf_map_delete_elem(k->fd[AF_MAP_PENDING], &key);
+	}
+}
+
 int kernel_apply(struct af_kernel *k, struct af_generation *g)
 {
 	struct af_state st;
@@ -594,7 +637,15 @@ int kernel_apply(struct af_kernel *k, struct af_generation *g)
 		err = restore_derived(k, g);
 	if (err)
 		return err;
-	return switch_to(k, g->policy.gen, 0);
+	err = write_pending(k, g);
+	if (err)
+		return err;
+	/* Sinks that already run are sinks before the switch, and untainted. */
+	tasks_mark_sinks(k->fd[AF_MAP_TASK], k->fd[AF_MAP_SOCK], g);
+	err = switch_to(k, g->policy.gen, g->npending ? AF_STATE_PENDING : 0);
+	if (!err)
+		drop_stale_pending(k, g);
+	return err;
 }
 
 /*
@@ -767,7 +818,11 @@ static int install_at(struct af_kernel **out, struct af_generation *g, const cha
 	if (!err)
 		err = restore_derived(k, g);
 	if (!err)
-		err = switch_to(k, g->policy.gen, 0);
+		err = write_pending(k, g);
+	if (!err)
+		tasks_mark_sinks(k->fd[AF_MAP_TASK], k->fd[AF_MAP_SOCK], g);
+	if (!err)
+		err = switch_to(k, g->policy.gen, g->npending ? AF_STATE_PENDING : 0);
 	if (!err)
 		err = pin_links(k, skel, base);
 	if (err)

@@ -27,6 +27,7 @@ enum af_map_id {
 	AF_MAP_COUNTERS,
 	AF_MAP_COALESCE,
 	AF_MAP_OWN,
+	AF_MAP_PENDING,
 	AF_MAP_NR,
 };
 
@@ -42,6 +43,12 @@ struct af_label_entry {
 struct af_trust_entry {
 	struct af_trust_key key;
 	struct af_trust val;
+};
+
+/* One pending path's first awaited name. */
+struct af_pending_entry {
+	struct af_pending_key key;
+	struct af_pending_val val;
 };
 
 /* One cloud destination range of a generation. */
@@ -60,6 +67,9 @@ struct af_generation {
 	size_t ntrusted;
 	struct af_cloud_entry *cloud;
 	size_t ncloud;
+	struct af_pending_entry *pending;
+	size_t npending;
+	const char **pending_path;	/* each one's path (the policy's strings) */
 	struct af_label_entry *derived;	/* labels derived before (a reboot ago, say) */
 	size_t nderived;
 	__u32 purge;		/* label ids whose meaning ends: cleared from derived labels */

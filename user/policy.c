@@ -348,6 +348,12 @@ void policy_free(struct policy *p)
 		free(p->trusted[i].unit);
 	}
 	free(p->trusted);
+	for (i = 0; i < p->nsinks; i++) {
+		free(p->sinks[i].name);
+		free(p->sinks[i].exe);
+		free(p->sinks[i].unit);
+	}
+	free(p->sinks);
 	free(p->cloud);
 	for (i = 0; i < p->nfiles; i++)
 		free(p->files[i]);
@@ -695,6 +701,8 @@ static int finish(struct pctx *c, struct policy **out, struct policy_errors *err
 		check_cloud(c);
 	if (!c->nomem)
 		check_trusted(c);
+	if (!c->nomem)
+		check_sinks(c);
 	if (!c->nomem && !EVP_DigestFinal_ex(c->sha, p->sha256, &mdlen))
 		c->nomem = true;
 	for (i = 0; i < 32 && i < mdlen; i++)

@@ -33,6 +33,15 @@ struct policy_path {
 	uint64_t dev;		/* resolved: kernel encoding (MAJOR << 20 | MINOR) */
 	uint64_t ino;
 	bool dir;
+	/*
+	 * Does not exist yet: labelled by the kernel when it appears. The
+	 * nearest existing directory above it, and the names below that.
+	 */
+	bool pending;
+	uint64_t anchor_dev;
+	uint64_t anchor_ino;
+	unsigned ncomp;
+	uint64_t comp[AF_PENDING_DEPTH];	/* FNV-1a 64 of each missing name */
 };
 
 struct policy_trusted {
@@ -43,6 +52,24 @@ struct policy_trusted {
 	const char *file;
 	unsigned line;
 	uint64_t dev;		/* resolved executable */
+	uint64_t ino;
+};
+
+/*
+ * A sink: a system service that receives data from everyone (journald, the
+ * D-Bus broker, ...). Taint stops there; every crossing is recorded, or
+ * refused. PID 1 is always one, and journald is added when a policy does
+ * not name it.
+ */
+struct policy_sink {
+	char *name;		/* the key under "sinks" */
+	char *exe;		/* absolute, normalised */
+	char *unit;		/* systemd unit name, or NULL */
+	bool refuse;		/* tainted: refuse (else record) */
+	bool builtin;		/* added by archfence, not named by the policy */
+	const char *file;
+	unsigned line;
+	uint64_t dev;		/* resolved executable; 0 and 0: not installed here */
 	uint64_t ino;
 };
 
@@ -71,6 +98,8 @@ struct policy {
 	size_t ntrusted;
 	struct policy_cidr *cloud;
 	size_t ncloud;
+	struct policy_sink *sinks;	/* ids 1..: index + 1 (0 is PID 1) */
+	size_t nsinks;
 	char **files;			/* main file, then included files in the order read */
 	size_t nfiles;
 	char *include_dir;		/* the include directory, or NULL */
@@ -117,6 +146,9 @@ void policy_free(struct policy *p);
 /* "file:line: message", one per line; returns the number printed. */
 size_t policy_errors_print(const struct policy_errors *errs, FILE *f);
 void policy_errors_clear(struct policy_errors *errs);
+
+/* Labelled paths that do not exist yet. */
+size_t policy_npending(const struct policy *p);
 
 /* Label id by name, or -1. */
 int policy_label_id(const struct policy *p, const char *name);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "policy_int.h"
 
 const char *file_type_name(mode_t mode)
@@ -167,14 +168,12 @@ static int resolve(struct pctx *c, const char *file, unsigned line, const char *
 	return ret;
 }
 
-int exe_resolve(struct pctx *c, const char *file, unsigned line, const char *name,
+int exe_resolve(struct pctx *c, const char *file, unsigned line, const char *what,
 		const char *exe, uint64_t *dev, uint64_t *ino)
 {
-	char what[TRUSTED_NAME_MAX + 40];
 	struct stat st;
 	int ret;
 
-	snprintf(what, sizeof(what), "trusted program '%s': exe", name);
 	ret = resolve(c, file, line, what, exe, "give", &st);
 	if (ret < 0)
 		return ret;
@@ -351,6 +350,74 @@ static void check_protected(struct pctx *c)
 	}
 }
 
+/*
+ * A labelled path that does not exist (yet) is not an error: a data disk
+ * not mounted, a directory not created. It is held as pending, from its
+ * nearest existing directory on, and labelled by the kernel when it
+ * appears. True when pp is pending (or was reported as unusable).
+ */
+static bool pending(struct pctx *c, struct policy_path *pp)
+{
+	char *at = NULL, *name, *end;
+	struct stat st;
+	size_t alen;
+	int ret;
+
+	ret = walk(pp->path, &st, &at);
+	if (ret == -ENOMEM)
+		c->nomem = true;
+	if (ret != -ENOENT) {
+		free(at);
+		return ret == -ENOMEM;
+	}
+	/* at is the first missing prefix; its parent exists (it is "/" at worst). */
+	alen = (size_t)(strrchr(at, '/') - at);
+	{
+		char *anchor = strndup(at, alen ? alen : 1);
+
+		if (!anchor || stat(anchor, &st) || !S_ISDIR(st.st_mode)) {
+			if (anchor)
+				perr_add(c, pp->file, pp->line,
+					 "path '%s' does not exist, and '%s' above it is not a directory",
+					 pp->path, anchor);
+			else
+				c->nomem = true;
+			free(anchor);
+			free(at);
+			return true;
+		}
+		free(anchor);
+	}
+	pp->pending = true;
+	pp->anchor_dev = af_kdev(st.st_dev);
+	pp->anchor_ino = st.st_ino;
+	pp->ncomp = 0;
+	for (name = pp->path + alen + 1; *name; name = *end ? end + 1 : end) {
+		char part[NAME_MAX + 1];
+
+		end = strchrnul(name, '/');
+		if (pp->ncomp == AF_PENDING_DEPTH) {
+			perr_add(c, pp->file, pp->line,
+				 "path '%s' does not exist, and more than %d of its names are missing; create the directories above it",
+				 pp->path, AF_PENDING_DEPTH);
+			break;
+		}
+		snprintf(part, sizeof(part), "%.*s", (int)(end - name), name);
+		pp->comp[pp->ncomp++] = af_fnv1a64(part);
+	}
+	free(at);
+	return true;
+}
+
+size_t policy_npending(const struct policy *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->npaths; i++)
+		n += p->paths[i].pending;
+	return n;
+}
+
 void check_paths(struct pctx *c)
 {
 	struct policy *p = c->p;
@@ -373,6 +440,8 @@ void check_paths(struct pctx *c)
 			struct policy_path *pp = &p->paths[i];
 			struct stat st;
 
+			if (pending(c, pp))
+				continue;
 			if (resolve(c, pp->file, pp->line, "path", pp->path, "label", &st) < 0)
 				continue;
 			if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
@@ -505,4 +574,57 @@ void check_trusted(struct pctx *c)
 				 v[i]->name, v[i]->unit ? " and unit" : "", v[i - 1]->name,
 				 v[i - 1]->file, v[i - 1]->line);
 	free(v);
+}
+
+/* ---- sinks ---- */
+
+#define JOURNALD_EXE	"/usr/lib/systemd/systemd-journald"
+
+void check_sinks(struct pctx *c)
+{
+	struct policy *p = c->p;
+	struct policy_sink *ns, *js;
+	bool journald = false;
+	struct stat st;
+	size_t i, j;
+
+	for (i = 0; i < p->nsinks; i++) {
+		if (!strcmp(p->sinks[i].exe, JOURNALD_EXE))
+			journald = true;
+		for (j = 0; j < i; j++)
+			if (!strcmp(p->sinks[i].name, p->sinks[j].name))
+				perr_add(c, p->sinks[i].file, p->sinks[i].line,
+					 "sink '%s' is already defined at %s:%u; define it once",
+					 p->sinks[i].name, p->sinks[j].file, p->sinks[j].line);
+	}
+	if (p->nsinks + 1 >= AF_MAX_SINKS) {
+		perr_add(c, p->sinks[AF_MAX_SINKS - 2].file, p->sinks[AF_MAX_SINKS - 2].line,
+			 "too many sinks: at most %d besides PID 1 and journald", AF_MAX_SINKS - 2);
+		return;
+	}
+	/* journald receives every service's output: always a sink. */
+	if (journald || c->opts->no_fs)
+		return;
+	ns = pctx_grow(c, p->sinks, &c->capsinks, p->nsinks + 1, sizeof(*p->sinks));
+	if (!ns)
+		return;
+	p->sinks = ns;
+	js = &p->sinks[p->nsinks];
+	memset(js, 0, sizeof(*js));
+	js->name = strdup("journald");
+	js->exe = strdup(JOURNALD_EXE);
+	js->unit = strdup("systemd-journald.service");
+	js->builtin = true;
+	if (!js->name || !js->exe || !js->unit) {
+		free(js->name);
+		free(js->exe);
+		free(js->unit);
+		c->nomem = true;
+		return;
+	}
+	if (stat(JOURNALD_EXE, &st) == 0) {
+		js->dev = af_kdev(st.st_dev);
+		js->ino = st.st_ino;
+	}
+	p->nsinks++;
 }

@@ -88,7 +88,7 @@ struct pctx {
 	bool incomplete;	/* a file did not parse: labels may be missing */
 	struct pfile *files;
 	size_t nfiles, capfiles;
-	size_t cappaths, captrusted, capcloud;
+	size_t cappaths, captrusted, capcloud, capsinks;
 	bool builtin_seen[PL_NBUILTIN];
 	bool too_many_labels;	/* reported once */
 	char *include;		/* host's include directory */
@@ -135,8 +135,13 @@ void check_paths(struct pctx *c);
 void check_cloud(struct pctx *c);
 /* Trusted programs: refuse duplicates across files. */
 void check_trusted(struct pctx *c);
-/* Resolve a trusted program's executable; reports and returns -errno. */
-int exe_resolve(struct pctx *c, const char *file, unsigned line, const char *name,
+/* Sinks: refuse duplicates; add journald when the policy does not name it. */
+void check_sinks(struct pctx *c);
+/*
+ * Resolve the executable of a trusted program or sink (what: "trusted
+ * program 'x': exe"); reports and returns -errno.
+ */
+int exe_resolve(struct pctx *c, const char *file, unsigned line, const char *what,
 		const char *exe, uint64_t *dev, uint64_t *ino);
 const char *file_type_name(mode_t mode);
 

@@ -8,14 +8,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "policy_int.h"
 
-static const char *const top_keys[] = { "host", "include", "labels", "paths", "trusted" };
+static const char *const top_keys[] = { "host", "include", "labels", "paths", "trusted", "sinks" };
 static const char *const host_keys[] = { "mode", "cloud", "send", "lock" };
 static const char *const op_keys[AF_OP_COUNT] = { "read", "write", "send" };
 static const char *const action_names[] = { "allow", "audit", "deny" };
 static const char *const trusted_keys[] = { "exe", "unit", "allow" };
+static const char *const sink_keys[] = { "exe", "unit", "tainted" };
 static const char *const unit_suffixes[] = {
 	".service", ".socket", ".device", ".mount", ".automount", ".swap",
 	".target", ".path", ".timer", ".slice", ".scope",
@@ -513,7 +515,7 @@ void parse_pass1(struct pctx *c, const char *file, const struct ynode *root, boo
 	if (root->type != YN_MAP) {
 		if (root->type != YN_BAD)
 			perr_add(c, file, root->line,
-				 "a policy is a mapping with the keys host, include, labels, paths and trusted, not %s",
+				 "a policy is a mapping with the keys host, include, labels, paths, trusted and sinks, not %s",
 				 ynode_kind(root));
 		return;
 	}
@@ -540,6 +542,7 @@ void parse_pass1(struct pctx *c, const char *file, const struct ynode *root, boo
 			break;
 		case 3:
 		case 4:
+		case 5:
 			break;	/* pass 2 */
 		default:
 			unknown_key(c, file, k, "at the top level", top_keys, ARRAY_SIZE(top_keys));
@@ -645,20 +648,21 @@ static bool trusted_name_ok(const char *s, size_t len)
 	return true;
 }
 
-static bool unit_ok(struct pctx *c, const char *file, const struct ynode *n, const char *name)
+static bool unit_ok(struct pctx *c, const char *file, const struct ynode *n, const char *kind,
+		    const char *name)
 {
 	const char *s = n->str, *dot;
 	size_t i;
 
 	if (!n->len) {
 		perr_add(c, file, n->line,
-			 "trusted program '%s': unit is empty; give a systemd unit such as %s.service, or leave unit out",
-			 name, name);
+			 "%s '%s': unit is empty; give a systemd unit such as %s.service, or leave unit out",
+			 kind, name, name);
 		return false;
 	}
 	if (n->len > UNIT_NAME_MAX) {
 		perr_add(c, file, n->line,
-			 "trusted program '%s': unit name is longer than %d bytes", name, UNIT_NAME_MAX);
+			 "%s '%s': unit name is longer than %d bytes", kind, name, UNIT_NAME_MAX);
 		return false;
 	}
 	for (i = 0; i < n->len; i++) {
@@ -669,16 +673,16 @@ static bool unit_ok(struct pctx *c, const char *file, const struct ynode *n, con
 			continue;
 		if ((unsigned char)ch < 0x20 || ch == 0x7f)
 			perr_add(c, file, n->line,
-				 "trusted program '%s': unit '%s' contains a control character, which systemd does not allow in unit names",
-				 name, s);
+				 "%s '%s': unit '%s' contains a control character, which systemd does not allow in unit names",
+				 kind, name, s);
 		else if ((unsigned char)ch >= 0x80)
 			perr_add(c, file, n->line,
-				 "trusted program '%s': unit '%s' contains a non-ASCII character, which systemd does not allow in unit names (escape it with systemd-escape)",
-				 name, s);
+				 "%s '%s': unit '%s' contains a non-ASCII character, which systemd does not allow in unit names (escape it with systemd-escape)",
+				 kind, name, s);
 		else
 			perr_add(c, file, n->line,
-				 "trusted program '%s': unit '%s' contains '%c', which systemd does not allow in unit names (escape it with systemd-escape)",
-				 name, s, ch);
+				 "%s '%s': unit '%s' contains '%c', which systemd does not allow in unit names (escape it with systemd-escape)",
+				 kind, name, s, ch);
 		return false;
 	}
 	dot = strrchr(s, '.');
@@ -686,8 +690,8 @@ static bool unit_ok(struct pctx *c, const char *file, const struct ynode *n, con
 	    key_index(dot, unit_suffixes, ARRAY_SIZE(unit_suffixes)) >= 0)
 		return true;
 	perr_add(c, file, n->line,
-		 "trusted program '%s': unit '%s' has no unit type suffix (.service, .scope, .socket, ...); did you mean '%s.service'?",
-		 name, s, s);
+		 "%s '%s': unit '%s' has no unit type suffix (.service, .scope, .socket, ...); did you mean '%s.service'?",
+		 kind, name, s, s);
 	return false;
 }
 
@@ -745,6 +749,7 @@ static void parse_one_trusted(struct pctx *c, const char *file, const struct yno
 	struct policy_trusted t = { .file = file, .line = key->line };
 	const struct ynode *k, *v, *exe = NULL;
 	const char *name = key->str, *base;
+	char what[TRUSTED_NAME_MAX + 40];
 	bool ok = true, have_allow = false;
 	struct policy_trusted *nt;
 	int op;
@@ -779,7 +784,7 @@ static void parse_one_trusted(struct pctx *c, const char *file, const struct yno
 		case 1:
 			snprintf(where, sizeof(where), "trusted program '%s': unit", name);
 			s = scalar(c, file, v, where);
-			if (!s || !unit_ok(c, file, v, name)) {
+			if (!s || !unit_ok(c, file, v, "trusted program", name)) {
 				ok = false;
 				break;
 			}
@@ -810,8 +815,9 @@ static void parse_one_trusted(struct pctx *c, const char *file, const struct yno
 	} else {
 		switch (path_normalise(exe->str, &t.exe)) {
 		case NORM_OK:
+			snprintf(what, sizeof(what), "trusted program '%s': exe", name);
 			if (!c->opts->no_fs &&
-			    exe_resolve(c, file, exe->line, name, t.exe, &t.dev, &t.ino) < 0)
+			    exe_resolve(c, file, exe->line, what, t.exe, &t.dev, &t.ino) < 0)
 				ok = false;
 			break;
 		case NORM_NOMEM:
@@ -884,6 +890,145 @@ static void parse_trusted(struct pctx *c, const char *file, const struct ynode *
 			parse_one_trusted(c, file, k, v);
 }
 
+/* ---- sinks ---- */
+
+static void parse_one_sink(struct pctx *c, const char *file, const struct ynode *key,
+			   const struct ynode *val)
+{
+	struct policy *p = c->p;
+	struct policy_sink t = { .file = file, .line = key->line };
+	const struct ynode *k, *v, *exe = NULL;
+	const char *name = key->str;
+	char what[TRUSTED_NAME_MAX + 40];
+	struct policy_sink *nt;
+	struct stat st;
+	bool ok = true;
+
+	if (!trusted_name_ok(key->str, key->len)) {
+		perr_add(c, file, key->line,
+			 "invalid sink name '%s': use letters, digits, '.', '_', '@' and '-', starting with a letter or digit, at most %d bytes",
+			 key->str, AF_LABEL_NAME_MAX - 1);
+		return;
+	}
+	if (key->len >= AF_LABEL_NAME_MAX) {
+		perr_add(c, file, key->line, "sink name '%s' is longer than %d bytes", key->str,
+			 AF_LABEL_NAME_MAX - 1);
+		return;
+	}
+	if (val->type != YN_MAP) {
+		if (val->type != YN_BAD)
+			perr_add(c, file, val->line,
+				 "sink '%s' must be a mapping with exe, unit (optional) and tainted (optional: record or refuse), not %s",
+				 name, is_empty(val) ? "empty" : ynode_kind(val));
+		return;
+	}
+	for_each_pair(val, k, v) {
+		char where[TRUSTED_NAME_MAX + 32];
+		const char *s;
+
+		if (k->skip)
+			continue;
+		switch (key_index(k->str, sink_keys, ARRAY_SIZE(sink_keys))) {
+		case 0:
+			snprintf(where, sizeof(where), "sink '%s': exe", name);
+			if (!scalar(c, file, v, where))
+				ok = false;
+			else
+				exe = v;
+			break;
+		case 1:
+			snprintf(where, sizeof(where), "sink '%s': unit", name);
+			s = scalar(c, file, v, where);
+			if (!s || !unit_ok(c, file, v, "sink", name)) {
+				ok = false;
+				break;
+			}
+			free(t.unit);
+			t.unit = strdup(s);
+			if (!t.unit)
+				c->nomem = true;
+			break;
+		case 2:
+			snprintf(where, sizeof(where), "sink '%s': tainted", name);
+			s = scalar(c, file, v, where);
+			if (s && !strcmp(s, "record")) {
+				t.refuse = false;
+			} else if (s && !strcmp(s, "refuse")) {
+				t.refuse = true;
+			} else {
+				if (s)
+					perr_add(c, file, v->line,
+						 "sink '%s': tainted must be record (tainted data reaching it is recorded) or refuse (it is refused), not '%s'",
+						 name, s);
+				ok = false;
+			}
+			break;
+		default:
+			snprintf(where, sizeof(where), "in sink '%s'", name);
+			unknown_key(c, file, k, where, sink_keys, ARRAY_SIZE(sink_keys));
+			ok = false;
+			break;
+		}
+	}
+	if (!exe) {
+		if (ok)
+			perr_add(c, file, key->line,
+				 "sink '%s' has no exe: give the absolute path of its executable", name);
+		ok = false;
+	} else if (path_normalise(exe->str, &t.exe) != NORM_OK) {
+		if (!c->nomem)
+			perr_add(c, file, exe->line,
+				 "sink '%s': exe '%s' is not an absolute path without '..'; give the full path of the program",
+				 name, exe->str);
+		ok = false;
+	} else if (!c->opts->no_fs && lstat(t.exe, &st) && errno == ENOENT) {
+		/* Not installed on this host (dbus-broker where dbus-daemon runs, say). */
+	} else if (!c->opts->no_fs) {
+		/* System programs are often symlinks (systemd-udevd): the program is what runs. */
+		char *real = realpath(t.exe, NULL);
+
+		snprintf(what, sizeof(what), "sink '%s': exe", name);
+		if (exe_resolve(c, file, exe->line, what, real ? real : t.exe, &t.dev, &t.ino) < 0)
+			ok = false;
+		free(real);
+	}
+	if (!ok || c->nomem)
+		goto fail;
+	t.name = strdup(name);
+	if (!t.name) {
+		c->nomem = true;
+		goto fail;
+	}
+	nt = pctx_grow(c, p->sinks, &c->capsinks, p->nsinks + 1, sizeof(*p->sinks));
+	if (!nt)
+		goto fail;
+	p->sinks = nt;
+	p->sinks[p->nsinks++] = t;
+	return;
+fail:
+	free(t.name);
+	free(t.exe);
+	free(t.unit);
+}
+
+static void parse_sinks(struct pctx *c, const char *file, const struct ynode *n)
+{
+	const struct ynode *k, *v;
+
+	if (is_empty(n))
+		return;
+	if (n->type != YN_MAP) {
+		if (n->type != YN_BAD)
+			perr_add(c, file, n->line,
+				 "sinks must be a mapping of name to {exe, unit, tainted}, not %s",
+				 ynode_kind(n));
+		return;
+	}
+	for_each_pair(n, k, v)
+		if (!k->skip)
+			parse_one_sink(c, file, k, v);
+}
+
 void parse_pass2(struct pctx *c, const char *file, const struct ynode *root)
 {
 	const struct ynode *k, *v;
@@ -899,6 +1044,9 @@ void parse_pass2(struct pctx *c, const char *file, const struct ynode *root)
 			break;
 		case 4:
 			parse_trusted(c, file, v);
+			break;
+		case 5:
+			parse_sinks(c, file, v);
 			break;
 		default:
 			break;

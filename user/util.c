@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "archfence.h"
 #include "util.h"
 
 size_t af_strlcpy(char *dst, const char *src, size_t len)
@@ -65,4 +66,15 @@ int af_copy_file(const char *from, const char *to, unsigned mode)
 	close(in);
 	close(out);
 	return err;
+}
+
+uint64_t af_fnv1a64(const char *s)
+{
+	uint64_t h = AF_FNV64_OFFSET;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= AF_FNV64_PRIME;
+	}
+	return h;
 }

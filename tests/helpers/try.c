@@ -342,6 +342,33 @@ static int do_held_all(const char *path, const char *cmd)
 	return 0;
 }
 
+/*
+ * Read SRC (a tainting read, for a trusted program), then write DATA (or
+ * what was read) to DST: an existing file opened for writing, or "-" for
+ * standard output.
+ */
+static int do_read_then_write(const char *src, const char *dst, const char *data)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(src, O_RDONLY);
+
+	CHECK(fd);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	CHECK(n);
+	if (data) {
+		n = (ssize_t)strlen(data);
+		memcpy(buf, data, (size_t)n);
+	}
+	fd = strcmp(dst, "-") ? open(dst, O_WRONLY) : dup(1);
+	CHECK(fd);
+	n = write(fd, buf, (size_t)n);
+	close(fd);
+	CHECK(n);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -357,6 +384,7 @@ static int usage(void)
 		"  uring-read PATH | uring-write PATH | opath-reopen PATH\n"
 		"  held PATH CMD | held-uring PATH CMD | held-mmap PATH CMD | held-mmap-shared PATH CMD\n"
 		"  scm-read PATH CMD | held-all PATH CMD\n"
+		"  read-then-write SRC DST|- [DATA]\n"
 		"  chroot DIR OP ARGS...   (the rest inside DIR)\n");
 	return 2;
 }
@@ -457,6 +485,8 @@ int main(int argc, char **argv)
 		return report(do_held_mmap(a, b, MAP_SHARED));
 	if (!strcmp(op, "scm-read") && b)
 		return report(do_scm_read(a, b));
+	if (!strcmp(op, "read-then-write") && b)
+		return report(do_read_then_write(a, b, argc > 4 ? argv[4] : NULL));
 	if (!strcmp(op, "held-all") && b)
 		return do_held_all(a, b);
 	if (!strcmp(op, "chroot") && argc > 4) {

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pending paths: a labelled path that does not exist when the policy is
+ * applied (a data disk not mounted yet, a directory not created yet) is
+ * labelled by the kernel the moment its name appears, before anything
+ * below it can be looked up, let alone read. Every name the kernel binds to
+ * an inode passes d_instantiate: a directory being created, or found on disk
+ * for the first time (which is how a freshly mounted file system's names
+ * appear). The awaited name is matched by its parent directory, or, at the
+ * root of a file system, by the directory it is mounted on.
+ */
+#include "archfence.bpf.h"
+
+#define NAME_MAX_BYTES	256
+
+/* Room for a name, off the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[NAME_MAX_BYTES]);
+} af_name_buf SEC(".maps");
+
+/* FNV-1a of a name, as the controller hashes the policy's names. */
+static __always_inline __u64 dname_hash(const unsigned char *name)
+{
+	__u64 h = AF_FNV64_OFFSET;
+	__u32 zero = 0;
+	char *buf;
+	int i;
+
+	buf = bpf_map_lookup_elem(&af_name_buf, &zero);
+	if (!buf || bpf_probe_read_kernel_str(buf, NAME_MAX_BYTES, name) <= 0)
+		return 0;
+	for (i = 0; i < NAME_MAX_BYTES; i++) {
+		if (!buf[i])
+			break;
+		h ^= (unsigned char)buf[i];
+		h *= AF_FNV64_PRIME;
+	}
+	return h;
+}
+
+static __always_inline struct af_pending_val *awaited(__u64 dev, __u64 ino, __u64 hash)
+{
+	struct af_pending_key k = { .dev = dev, .ino = ino, .name_hash = hash };
+
+	return bpf_map_lookup_elem(&af_pending, &k);
+}
+
+/* The inode of the directory a file system's root is mounted on (its first mount), or NULL. */
+static __always_inline struct inode *mounted_on(struct super_block *sb)
+{
+	struct list_head *first = BPF_CORE_READ(sb, s_mounts.next);
+	struct mount *mnt;
+
+	if (!first || first == &sb->s_mounts)
+		return NULL;
+	mnt = (void *)first - bpf_core_field_offset(struct mount, mnt_instance);
+	return BPF_CORE_READ(mnt, mnt_mountpoint, d_inode);
+}
+
+SEC("lsm/d_instantiate")
+int BPF_PROG(af_d_instantiate, struct dentry *dentry, struct inode *inode)
+{
+	struct af_pending_val *v, nv;
+	struct af_pending_key nk;
+	struct af_label_val lv;
+	struct dentry *parent;
+	struct inode *pi, *mp;
+	struct af_event *ev;
+	struct af_state *st;
+	struct af_ctx c;
+	__u32 zero = 0, *ep, next;
+	__u64 hash;
+
+	st = bpf_map_lookup_elem(&af_state, &zero);
+	if (!st || !(st->flags & AF_STATE_PENDING) || !inode)
+		return 0; /* nothing awaited */
+	parent = dentry->d_parent;
+	if (!parent || parent == dentry)
+		return 0; /* a file system's root: its names are what is awaited */
+	pi = parent->d_inode;
+	if (!pi)
+		return 0;
+	hash = dname_hash(dentry->d_name.name);
+	v = awaited(pi->i_sb->s_dev, pi->i_ino, hash);
+	if (!v && parent->d_parent == parent) {
+		mp = mounted_on(pi->i_sb);
+		if (mp)
+			v = awaited(BPF_CORE_READ(mp, i_sb, s_dev), BPF_CORE_READ(mp, i_ino), hash);
+	}
+	if (!v)
+		return 0;
+	nk.dev = inode->i_sb->s_dev;
+	nk.ino = inode->i_ino;
+	next = v->next + 1;
+	if (next < v->n && next < AF_PENDING_DEPTH) {
+		/* A directory on the way: the next name is awaited in it. */
+		nv = *v;
+		nv.next = next;
+		nk.name_hash = nv.hash[next & (AF_PENDING_DEPTH - 1)];
+		bpf_map_update_elem(&af_pending, &nk, &nv, BPF_ANY);
+		return 0;
+	}
+	/* The path itself: it carries its labels from now on. */
+	lv.labels = v->labels;
+	lv.flags = AF_LV_DERIVED;
+	{
+		struct af_inode_key k = { .dev = nk.dev, .ino = nk.ino };
+		struct af_label_val *old = bpf_map_lookup_elem(&af_derived, &k);
+
+		if (old)
+			lv.labels |= old->labels;
+		bpf_map_update_elem(&af_derived, &k, &lv, BPF_ANY);
+	}
+	/* Labels cached for what is below it were worked out without it. */
+	ep = bpf_map_lookup_elem(&af_epoch, &zero);
+	if (ep)
+		__sync_fetch_and_add(ep, 1);
+	if (af_ctx_get(&c))
+		return 0;
+	ev = af_event_new(&c, AF_EV_PENDING, AF_OP_WRITE, AF_ALLOW, v->labels, nk.dev, nk.ino);
+	if (ev) {
+		ev->dport = (__u16)v->id;	/* which path of the policy */
+		event_path(ev, dentry);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return 0;
+}
