@@ -63,6 +63,28 @@ static struct json_object *status_tainted(struct af_kernel *k, const struct af_m
 	return arr;
 }
 
+/*
+ * Labelled paths of the policy in force that do not exist yet, from its
+ * file (when it is still the one applied). NULL when there are none.
+ */
+static struct policy *pending_paths(const struct af_meta *meta, size_t *n)
+{
+	struct policy_errors errs = { 0 };
+	struct policy_opts po = { 0 };
+	struct policy *p = NULL;
+
+	*n = 0;
+	if (policy_load(meta->file, &po, &p, &errs) == 0 &&
+	    !memcmp(p->sha256, meta->sha256, sizeof(meta->sha256)))
+		*n = policy_npending(p);
+	policy_errors_clear(&errs);
+	if (!*n) {
+		policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 static int run_status(int argc, char **argv)
 {
 	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
@@ -163,6 +185,17 @@ static int run_status(int argc, char **argv)
 		json_object_object_add(o, "sinks", labels);
 		json_object_object_add(o, "tainted", status_tainted(k, &meta, true));
 		{
+			size_t np, i;
+			struct policy *pp = pending_paths(&meta, &np);
+			struct json_object *arr = json_object_new_array();
+
+			for (i = 0; pp && i < pp->npaths; i++)
+				if (pp->paths[i].pending)
+					json_object_array_add(arr, json_object_new_string(pp->paths[i].path));
+			json_object_object_add(o, "pending", arr);
+			policy_free(pp);
+		}
+		{
 			struct af_prog_stat ps[64];
 			struct json_object *progs = json_object_new_array();
 			int np = kernel_prog_stats(ps, 64), pi;
@@ -225,6 +258,17 @@ static int run_status(int argc, char **argv)
 				printf(" %s", meta.sinks[l]);
 		printf("\n");
 		status_tainted(k, &meta, false);
+		{
+			size_t np, i;
+			struct policy *pp = pending_paths(&meta, &np);
+
+			printf("pending:     %zu path%s%s\n", np, np == 1 ? "" : "s",
+			       np ? " (labelled by the kernel the moment each appears)" : "");
+			for (i = 0; pp && i < pp->npaths; i++)
+				if (pp->paths[i].pending)
+					printf("  %s\n", pp->paths[i].path);
+			policy_free(pp);
+		}
 	}
 	kernel_close(k);
 	return EXIT_OK;
