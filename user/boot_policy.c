@@ -88,6 +88,8 @@ int boot_policy_set(const char *file)
 	}
 	if (strchr(abs, '\n'))
 		return -EINVAL; /* the record is one line */
+	if (strlen(abs) + 2 > sizeof(abs))
+		return -ENAMETOOLONG; /* no room for the newline */
 	if (boot_policy_get(cur, sizeof(cur)) && !strcmp(cur, abs))
 		return 0; /* recorded already: every boot's apply lands here */
 	if (mkdir(AF_STATE_DIR, 0700) && errno != EEXIST)

@@ -90,6 +90,9 @@ struct daemon {
 	struct exe_ent exes[EXE_SLOTS];
 	struct cgroup_ent cgroups[CGROUP_SLOTS];
 	struct event_view view;
+	__u32 pending_gen;		/* generation the pending paths are of */
+	char **pending;			/* labelled paths that do not exist yet */
+	size_t npending;
 };
 
 static volatile sig_atomic_t reopen_requested;
@@ -211,6 +214,53 @@ static void proc_lookup(void *ctx, const struct af_event *ev, struct event_view 
 }
 
 /* The generation in force and the records of both policy slots. */
+static void free_pending(struct daemon *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->npending; i++)
+		free(d->pending[i]);
+	free(d->pending);
+	d->pending = NULL;
+	d->npending = 0;
+}
+
+/* The pending paths of the generation in force, from its policy file. */
+static void load_pending(struct daemon *d)
+{
+	const struct af_meta *m = &d->meta[d->gen & 1];
+	struct policy_errors errs = { 0 };
+	struct policy_opts po = { 0 };
+	struct policy *p = NULL;
+	size_t i, n;
+
+	free_pending(d);
+	d->pending_gen = d->gen;
+	if (policy_load(m->file, &po, &p, &errs) == 0 &&
+	    !memcmp(p->sha256, m->sha256, sizeof(m->sha256)) && (n = policy_npending(p))) {
+		d->pending = calloc(n, sizeof(*d->pending));
+		for (i = 0; d->pending && i < p->npaths; i++)
+			if (p->paths[i].pending && (d->pending[d->npending] = strdup(p->paths[i].path)))
+				d->npending++;
+	}
+	policy_errors_clear(&errs);
+	policy_free(p);
+}
+
+/* Pending paths that have appeared since: the kernel labelled them as they did. */
+static void check_pending(struct daemon *d)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < d->npending; i++) {
+		if (access(d->pending[i], F_OK) == 0)
+			free(d->pending[i]);
+		else
+			d->pending[o++] = d->pending[i];
+	}
+	d->npending = o;
+}
+
 static void refresh_state(struct daemon *d)
 {
 	struct af_policy pol;
@@ -226,6 +276,8 @@ static void refresh_state(struct daemon *d)
 	}
 	d->gen = st.gen;
 	d->mode = pol.mode;
+	if (d->gen != d->pending_gen)
+		load_pending(d);
 }
 
 /* The record of the generation an event was decided under, or NULL. */
@@ -420,13 +472,20 @@ static void check_pins(struct daemon *d)
 
 static void notify_status(const struct daemon *d)
 {
-	char sha[13];
+	char sha[13], pending[1024] = "";
+	size_t i, o = 0;
 
 	if (!d->k)
 		return;
+	if (d->npending)
+		o = (size_t)snprintf(pending, sizeof(pending), "; %zu path%s pending:", d->npending,
+				     d->npending == 1 ? "" : "s");
+	for (i = 0; i < d->npending && o < sizeof(pending); i++)
+		o += (size_t)snprintf(pending + o, sizeof(pending) - o, " %s", d->pending[i]);
 	snprintf(sha, sizeof(sha), "%s", d->sha[d->gen & 1]);
-	sd_notifyf(0, "STATUS=enforcing: generation %u, mode %s, policy sha256 %s; %llu records%s",
-		   d->gen, af_mode_name(d->mode), sha, (unsigned long long)d->records, status_note);
+	sd_notifyf(0, "STATUS=enforcing: generation %u, mode %s, policy sha256 %s; %llu records%s%s",
+		   d->gen, af_mode_name(d->mode), sha, (unsigned long long)d->records, pending,
+		   status_note);
 }
 
 /* The mount table changed: paths are decoded against the new one. */
@@ -457,6 +516,7 @@ static void tick(struct daemon *d)
 	if (!d->k || ++d->ticks % PIN_TICKS == 0)
 		check_pins(d);
 	refresh_state(d);
+	check_pending(d);
 	report_lost(d);
 	check_mounts(d);
 	notify_status(d);
@@ -642,6 +702,7 @@ out:
 			free(d->procs[i].exe);
 		for (i = 0; i < EXE_SLOTS; i++)
 			free(d->exes[i].path);
+		free_pending(d);
 		free(d);
 	}
 	return rc;

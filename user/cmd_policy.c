@@ -334,7 +334,8 @@ const struct command cmd_apply = {
 	.usage = "apply [--dry-run] [FILE]",
 	.help = "Validate the policy, resolve its paths and programs, and switch the kernel to it in\n"
 		"one step. A policy with any error changes nothing: the one in force stays.\n"
-		"The first apply loads and attaches the kernel programs.\n\n"
+		"The first apply loads and attaches the kernel programs. Once applied, FILE is the\n"
+		"policy of the next boot, and a copy of it the last good policy (archfence(8)).\n\n"
 		"  -n, --dry-run   show what would change against the policy in force; apply nothing\n\n"
 		"Examples:\n"
 		"  archfence apply\n"
@@ -523,10 +524,11 @@ static int run_edit(int argc, char **argv)
 const struct command cmd_edit = {
 	.name = "edit",
 	.usage = "edit [FILE]",
-	.help = "Edit the policy (default " POLICY_DEFAULT_FILE ") safely: the files of the policy\n"
-		"in force carry archfence's own label, so only the controller may change them. This\n"
-		"opens a copy in $VISUAL or $EDITOR (default vi), checks it, and only if it is valid\n"
-		"puts it in place and applies it. A copy with errors is kept and nothing changes.\n\n"
+	.help = "Edit the policy (default: the boot policy, the file last applied) safely: the\n"
+		"files of the policy in force carry archfence's own label, so only the controller\n"
+		"may change them. This opens a copy in $VISUAL or $EDITOR (default vi), checks it,\n"
+		"and only if it is valid puts it in place and applies it. A copy with errors is\n"
+		"kept and nothing changes.\n\n"
 		"Examples:\n"
 		"  archfence edit\n"
 		"  EDITOR=nano archfence edit /etc/archfence/policy.yaml\n",
