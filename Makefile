@@ -4,7 +4,8 @@
 #   make demo       the main job on the bundled default policy
 #   make soak N=10  the guest suite N times in a row: per test, the runs it failed in
 #                   (ONLY=reboot:boot,e2e:journal for some suites; see tests/soak --help)
-#   make bench      the benchmark (in the guest unless the host can enforce)
+#   make bench      the benchmark (in the guest unless the host can enforce);
+#                   QUICK=1: about 10 minutes, deterministic figures only
 #   make vmlinux    regenerate vmlinux/x86/vmlinux.h (KERNEL=/boot/vmlinuz-...)
 #   make install / uninstall    (DESTDIR, PREFIX)
 # V=1 shows the commands.
@@ -51,10 +52,11 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/unit/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/helpers/%,$(HELPER_SRCS))
-BENCH_SRCS := $(wildcard tests/bench/*.c)
+# The floor (floor.bpf.c and its loader floor.c) is built by make bench only.
+BENCH_SRCS := $(filter-out %.bpf.c tests/bench/floor.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all clean deps test unit unit-bins e2e demo bench vmlinux install uninstall fuzz variant soak
+.PHONY: all clean deps test unit unit-bins e2e demo bench bench-bins vmlinux install uninstall fuzz variant soak
 
 all: $(OUT)/archfence $(HELPER_BINS) $(BENCH_BINS)
 
@@ -128,9 +130,26 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo
 
+# make bench QUICK=1: about 10 minutes, the deterministic figures only.
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tests/bench/run
+	$(Q)$(MAKE) --no-print-directory all bench-bins
+	$(Q)tests/bench/run $(if $(QUICK),--quick)
+
+# The floor: one program on each LSM hook archfence's object attaches (the list
+# is read from build/archfence.bpf.o), built with the same flags as bpf/.
+bench-bins: $(BENCH_BINS) $(OUT)/bench/floor $(OUT)/bench/floor.bpf.o
+
+$(OUT)/bench/floor-hooks.h: $(OUT)/archfence.bpf.o tests/bench/floor-hooks vmlinux/$(ARCH)/vmlinux.h | $(OUT)/bench
+	$(call msg,GEN,$@)
+	$(Q)tests/bench/floor-hooks $< vmlinux/$(ARCH)/vmlinux.h >$@
+
+$(OUT)/bench/floor.bpf.o: tests/bench/floor.bpf.c $(OUT)/bench/floor-hooks.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(OUT)/bench -c $< -o $@
+
+$(OUT)/bench/floor: tests/bench/floor.c | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $< -lbpf -lelf -lz
 
 include tests/fuzz/build.mk
 
