@@ -164,6 +164,13 @@ AF_MAP struct {
 	__type(value, struct af_pending_val);
 } af_pending SEC(".maps");
 
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AF_MAX_PENDING);
+	__type(key, __u32);
+	__type(value, struct af_pending_path);
+} af_pending_path SEC(".maps");
+
 /* The label of every inode looked at, stamped with generation and epoch. */
 AF_MAP struct {
 	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);

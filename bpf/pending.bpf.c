@@ -60,18 +60,63 @@ static __always_inline struct inode *mounted_on(struct super_block *sb)
 	return BPF_CORE_READ(mnt, mnt_mountpoint, d_inode);
 }
 
+struct advance {
+	const struct af_pending_val *v;
+	struct inode *inode;
+	__u32 labels;		/* of the paths that end here */
+	__u32 id;		/* one of them, for the record */
+};
+
+/* One path awaiting the name that appeared: its next level, or its end. */
+static long advance_one(__u32 id, void *data)
+{
+	struct advance *a = data;
+	struct af_pending_key nk;
+	struct af_pending_val *nv, fresh = {};
+	struct af_pending_path *pp;
+	__u32 next, key;
+
+	id &= AF_MAX_PENDING - 1;
+	if (!(a->v->ids & (1u << id)))
+		return 0;
+	key = id;
+	pp = bpf_map_lookup_elem(&af_pending_path, &key);
+	if (!pp)
+		return 0;
+	next = a->v->next[id & (AF_MAX_PENDING - 1)] + 1;
+	if (next >= pp->n || next >= AF_PENDING_DEPTH) {
+		a->labels |= pp->labels;
+		a->id = id;
+		return 0;
+	}
+	/* A directory on the way: the path's next name is awaited in it. */
+	nk.dev = a->inode->i_sb->s_dev;
+	nk.ino = a->inode->i_ino;
+	nk.name_hash = pp->hash[next & (AF_PENDING_DEPTH - 1)];
+	nv = bpf_map_lookup_elem(&af_pending, &nk);
+	if (!nv) {
+		bpf_map_update_elem(&af_pending, &nk, &fresh, BPF_NOEXIST);
+		nv = bpf_map_lookup_elem(&af_pending, &nk);
+		if (!nv)
+			return 0;
+	}
+	nv->next[id & (AF_MAX_PENDING - 1)] = (__u8)next;
+	__sync_fetch_and_or(&nv->ids, 1u << id);
+	return 0;
+}
+
 SEC("lsm/d_instantiate")
 int BPF_PROG(af_d_instantiate, struct dentry *dentry, struct inode *inode)
 {
-	struct af_pending_val *v, nv;
-	struct af_pending_key nk;
+	struct advance a = { .inode = inode };
+	struct af_pending_val *v;
 	struct af_label_val lv;
 	struct dentry *parent;
 	struct inode *pi, *mp;
 	struct af_event *ev;
 	struct af_state *st;
 	struct af_ctx c;
-	__u32 zero = 0, *ep, next;
+	__u32 zero = 0, *ep;
 	__u64 hash;
 
 	st = bpf_map_lookup_elem(&af_state, &zero);
@@ -92,22 +137,15 @@ int BPF_PROG(af_d_instantiate, struct dentry *dentry, struct inode *inode)
 	}
 	if (!v)
 		return 0;
-	nk.dev = inode->i_sb->s_dev;
-	nk.ino = inode->i_ino;
-	next = v->next + 1;
-	if (next < v->n && next < AF_PENDING_DEPTH) {
-		/* A directory on the way: the next name is awaited in it. */
-		nv = *v;
-		nv.next = next;
-		nk.name_hash = nv.hash[next & (AF_PENDING_DEPTH - 1)];
-		bpf_map_update_elem(&af_pending, &nk, &nv, BPF_ANY);
+	a.v = v;
+	bpf_loop(AF_MAX_PENDING, advance_one, &a, 0);
+	if (!a.labels)
 		return 0;
-	}
-	/* The path itself: it carries its labels from now on. */
-	lv.labels = v->labels;
+	/* A pending path itself: it carries its labels from now on. */
+	lv.labels = a.labels;
 	lv.flags = AF_LV_DERIVED;
 	{
-		struct af_inode_key k = { .dev = nk.dev, .ino = nk.ino };
+		struct af_inode_key k = { .dev = inode->i_sb->s_dev, .ino = inode->i_ino };
 		struct af_label_val *old = bpf_map_lookup_elem(&af_derived, &k);
 
 		if (old)
@@ -120,9 +158,10 @@ int BPF_PROG(af_d_instantiate, struct dentry *dentry, struct inode *inode)
 		__sync_fetch_and_add(ep, 1);
 	if (af_ctx_get(&c))
 		return 0;
-	ev = af_event_new(&c, AF_EV_PENDING, AF_OP_WRITE, AF_ALLOW, v->labels, nk.dev, nk.ino);
+	ev = af_event_new(&c, AF_EV_PENDING, AF_OP_WRITE, AF_ALLOW, a.labels, inode->i_sb->s_dev,
+			  inode->i_ino);
 	if (ev) {
-		ev->dport = (__u16)v->id;	/* which path of the policy */
+		ev->dport = (__u16)a.id;	/* which path of the policy */
 		event_path(ev, dentry);
 		bpf_ringbuf_submit(ev, 0);
 	}

@@ -233,12 +233,22 @@ struct af_flow_key {
 };
 
 /*
- * A labelled path that does not exist yet: the kernel labels it the moment
- * it appears. Keyed by the directory it is awaited in and the hash of the
- * next name; when that name appears, the entry moves one level down, and
- * at the last one the new inode takes the labels (as a derived label).
+ * Labelled paths that do not exist yet: the kernel labels each the moment
+ * it appears. A path is a list of name hashes below the nearest directory
+ * that existed (af_pending_path, by id); what is awaited is keyed by the
+ * directory a name will appear in and that name's hash, with the paths that
+ * await it there and how far along each is. When the name appears, the
+ * entry moves one level down; at a path's last name, the new inode takes
+ * its labels (as a derived label).
  */
 #define AF_PENDING_DEPTH	16
+#define AF_MAX_PENDING		32
+
+struct af_pending_path {
+	__u32 labels;
+	__u32 n;			/* names missing when applied */
+	__u64 hash[AF_PENDING_DEPTH];	/* FNV-1a 64 of each */
+};
 
 struct af_pending_key {
 	__u64 dev;		/* the directory the next name will appear in */
@@ -247,11 +257,8 @@ struct af_pending_key {
 };
 
 struct af_pending_val {
-	__u32 labels;
-	__u32 id;		/* which pending path: its index in the policy */
-	__u32 next;		/* index of the name this entry awaits */
-	__u32 n;		/* names still missing when applied */
-	__u64 hash[AF_PENDING_DEPTH];	/* their hashes */
+	__u32 ids;			/* the paths that await this name here */
+	__u8 next[AF_MAX_PENDING];	/* for each, the index of this name in it */
 };
 
 #define AF_STATE_PENDING (1u << 1)	/* some labelled path is pending */

@@ -229,6 +229,9 @@ int derived_record(const struct event_view *v)
 
 	if (ev->kind != AF_EV_LABELLED)
 		return 0;
+	/* archfence's own files: labelled by every apply anyway (its state directory). */
+	if (ev->labels == (1u << AF_SELF_LABEL))
+		return 0;
 	snprintf(comm, sizeof(comm), "%.*s", AF_COMM_LEN, ev->comm);
 	r.dev = ev->dev;
 	r.ino = ev->ino;

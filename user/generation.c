@@ -487,31 +487,43 @@ static int add_cloud(const struct policy *p, struct af_generation *g)
 	return 0;
 }
 
-/* A path that does not exist yet: its first missing name, awaited in the directory above. */
-static int add_pending(struct af_generation *g, const struct policy_path *pp, __u32 id)
+/*
+ * A path that does not exist yet: its names below the nearest existing
+ * directory, and its first missing name awaited there (shared with other
+ * pending paths that await the same name in the same directory).
+ */
+static int add_pending(struct af_generation *g, const struct policy_path *pp)
 {
-	struct af_pending_entry *v, *pe;
-	const char **names;
+	struct af_pending_entry *v;
+	__u32 id = (__u32)g->npending;
+	size_t i;
 
-	names = realloc(g->pending_path, (g->npending + 1) * sizeof(*names));
-	if (!names)
-		return -ENOMEM;
-	g->pending_path = names;
-	names[g->npending] = pp->path;
-	v = realloc(g->pending, (g->npending + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	g->pending = v;
-	pe = &v[g->npending++];
-	memset(pe, 0, sizeof(*pe));
-	pe->key.dev = pp->anchor_dev;
-	pe->key.ino = pp->anchor_ino;
-	pe->key.name_hash = pp->comp[0];
-	pe->val.labels = pp->labels;
-	pe->val.id = id;
-	pe->val.next = 0;
-	pe->val.n = pp->ncomp;
-	memcpy(pe->val.hash, pp->comp, sizeof(pe->val.hash));
+	if (id >= AF_MAX_PENDING)
+		return -E2BIG; /* the policy check refuses more */
+	g->pending_path[id].labels = pp->labels;
+	g->pending_path[id].n = pp->ncomp;
+	memcpy(g->pending_path[id].hash, pp->comp, sizeof(g->pending_path[id].hash));
+	g->pending_name[id] = pp->path;
+	g->npending++;
+	for (i = 0; i < g->nawaited; i++) {
+		const struct af_pending_key *k = &g->awaited[i].key;
+
+		if (k->dev == pp->anchor_dev && k->ino == pp->anchor_ino && k->name_hash == pp->comp[0])
+			break;
+	}
+	if (i == g->nawaited) {
+		v = realloc(g->awaited, (g->nawaited + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		g->awaited = v;
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].key.dev = pp->anchor_dev;
+		v[i].key.ino = pp->anchor_ino;
+		v[i].key.name_hash = pp->comp[0];
+		g->nawaited++;
+	}
+	g->awaited[i].val.ids |= 1u << id;
+	g->awaited[i].val.next[id] = 0;
 	return 0;
 }
 
@@ -529,7 +541,7 @@ int generation_build(const struct policy *p, struct af_generation *g)
 
 		g->policy.rooted |= pp->labels;
 		if (pp->pending) {
-			err = add_pending(g, pp, (__u32)i);
+			err = add_pending(g, pp);
 			if (err)
 				goto fail;
 			continue;
@@ -570,10 +582,9 @@ fail:
 
 void generation_free(struct af_generation *g)
 {
-	free(g->pending);
-	g->pending = NULL;
-	free(g->pending_path);
-	g->pending_path = NULL;
+	free(g->awaited);
+	g->awaited = NULL;
+	g->nawaited = 0;
 	g->npending = 0;
 	free(g->cloud);
 	g->cloud = NULL;

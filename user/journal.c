@@ -222,6 +222,8 @@ int journal_event(const struct event_view *v, const char *policy_sha)
 
 	if (ev->kind == AF_EV_SELF)
 		return journal_tamper(v, policy_sha);
+	if (ev->kind == AF_EV_LABELLED && ev->labels == (1u << AF_SELF_LABEL))
+		return 0; /* the controller's own files, as it writes its state: not news */
 	if (ev->kind == AF_EV_LABELLED)
 		return journal_labelled(v, policy_sha);
 	if (ev->kind == AF_EV_SINK)
@@ -400,12 +402,12 @@ int journal_policy_applied(const char *file, const struct af_generation *g,
 		add(r, "ARCHFENCE_PENDING", "%zu", g->npending);
 	err = send_record(r);
 	for (i = 0; i < g->npending; i++) {
-		tasks_labels(m, g->pending[i].val.labels, labels, sizeof(labels));
+		tasks_labels(m, g->pending_path[i].labels, labels, sizeof(labels));
 		r = record_new(AF_MID_PENDING, LOG_WARNING);
 		add(r, "MESSAGE", "labelled path %s (%s) does not exist yet: it is labelled the "
-				  "moment it appears", g->pending_path[i], labels);
+				  "moment it appears", g->pending_name[i], labels);
 		add(r, "ARCHFENCE_ACTION", "pending");
-		add(r, "ARCHFENCE_PATH", "%s", g->pending_path[i]);
+		add(r, "ARCHFENCE_PATH", "%s", g->pending_name[i]);
 		add(r, "ARCHFENCE_LABEL", "%s", labels);
 		add(r, "ARCHFENCE_POLICY", "%s", sha);
 		add(r, "ARCHFENCE_GENERATION", "%u", g->policy.gen);

@@ -51,6 +51,7 @@ static const char *const map_names[AF_MAP_NR] = {
 	[AF_MAP_COALESCE] = "af_coalesce",
 	[AF_MAP_OWN] = "af_own",
 	[AF_MAP_PENDING] = "af_pending",
+	[AF_MAP_PENDING_PATH] = "af_pending_path",
 };
 
 struct af_kernel {
@@ -578,39 +579,40 @@ static int restore_derived(struct af_kernel *k, const struct af_generation *g)
 /* The pending paths of g are awaited from now on (before the switch). */
 static int write_pending(struct af_kernel *k, const struct af_generation *g)
 {
+	__u32 id;
 	size_t i;
 
-	for (i = 0; i < g->npending; i++)
-		if (bpf_map_update_elem(k->fd[AF_MAP_PENDING], &g->pending[i].key, &g->pending[i].val,
-					BPF_ANY)) {
-			log_warn(errno, "kernel: cannot hold a pending path");
-			return -errno;
-		}
+	for (id = 0; id < g->npending; id++)
+		if (bpf_map_update_elem(k->fd[AF_MAP_PENDING_PATH], &id, &g->pending_path[id], BPF_ANY))
+			goto fail;
+	for (i = 0; i < g->nawaited; i++)
+		if (bpf_map_update_elem(k->fd[AF_MAP_PENDING], &g->awaited[i].key, &g->awaited[i].val,
+					BPF_ANY))
+			goto fail;
 	return 0;
+fail:
+	log_warn(errno, "kernel: cannot hold a pending path");
+	return -errno;
 }
 
 /*
  * After the switch: what earlier generations awaited, and g does not, is
- * dropped. Entries the kernel moved down a level for one of g's paths stay.
+ * dropped. (Directories created since are where g's paths start now.)
  */
 static void drop_stale_pending(struct af_kernel *k, const struct af_generation *g)
 {
 	struct af_pending_key key, next, *prev = NULL;
-	struct af_pending_val v;
 	size_t i;
 
 	while (bpf_map_get_next_key(k->fd[AF_MAP_PENDING], prev, &next) == 0) {
 		bool keep = false;
 
 		key = next;
+		for (i = 0; i < g->nawaited && !keep; i++)
+			keep = !memcmp(&g->awaited[i].key, &key, sizeof(key));
+		if (!keep && bpf_map_delete_elem(k->fd[AF_MAP_PENDING], &key) == 0)
+			continue; /* deleted: go on from the same place */
 		prev = &key;
-		if (bpf_map_lookup_elem(k->fd[AF_MAP_PENDING], &key, &v))
-			continue;
-		for (i = 0; i < g->npending && !keep; i++)
-			keep = g->pending[i].val.labels == v.labels && g->pending[i].val.n == v.n &&
-			       !memcmp(g->pending[i].val.hash, v.hash, sizeof(v.hash));
-		if (!keep)
-			bpf_map_delete_elem(k->fd[AF_MAP_PENDING], &key);
 	}
 }
 

@@ -28,6 +28,7 @@ enum af_map_id {
 	AF_MAP_COALESCE,
 	AF_MAP_OWN,
 	AF_MAP_PENDING,
+	AF_MAP_PENDING_PATH,
 	AF_MAP_NR,
 };
 
@@ -45,7 +46,7 @@ struct af_trust_entry {
 	struct af_trust val;
 };
 
-/* One pending path's first awaited name. */
+/* A name awaited in a directory, for pending paths. */
 struct af_pending_entry {
 	struct af_pending_key key;
 	struct af_pending_val val;
@@ -67,9 +68,12 @@ struct af_generation {
 	size_t ntrusted;
 	struct af_cloud_entry *cloud;
 	size_t ncloud;
-	struct af_pending_entry *pending;
+	/* Labelled paths that do not exist yet: by id, and what is awaited for them. */
+	struct af_pending_path pending_path[AF_MAX_PENDING];
+	const char *pending_name[AF_MAX_PENDING];	/* the policy's strings */
 	size_t npending;
-	const char **pending_path;	/* each one's path (the policy's strings) */
+	struct af_pending_entry *awaited;
+	size_t nawaited;
 	struct af_label_entry *derived;	/* labels derived before (a reboot ago, say) */
 	size_t nderived;
 	__u32 purge;		/* label ids whose meaning ends: cleared from derived labels */

@@ -388,6 +388,13 @@ static bool pending(struct pctx *c, struct policy_path *pp)
 		}
 		free(anchor);
 	}
+	if (policy_npending(c->p) >= AF_MAX_PENDING) {
+		perr_add(c, pp->file, pp->line,
+			 "path '%s' does not exist, and at most %d labelled paths may be pending; create it, or remove paths that do not exist",
+			 pp->path, AF_MAX_PENDING);
+		free(at);
+		return true;
+	}
 	pp->pending = true;
 	pp->anchor_dev = af_kdev(st.st_dev);
 	pp->anchor_ino = st.st_ino;
