@@ -8,6 +8,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit codes, documented in archfence(8). */
 enum {
@@ -49,12 +50,25 @@ int cli_usage_error(const struct command *c, const char *fmt, ...)
  */
 int cli_operands(const struct command *c, int argc, char **argv, int min, int max);
 
+/*
+ * "archfence: no command 'chek'", with the nearest commands ("did you
+ * mean check?") or the list of them. Returns EXIT_USAGE.
+ */
+int cli_unknown_command(const char *name, const struct command *const *cmds, size_t n);
+
+/*
+ * Commands that read the kernel's state or the system journal: when the
+ * caller is not root, say so (and return EXIT_FAIL) rather than let an
+ * unreadable /sys/fs/bpf look like "not loaded". what: "the policy in force".
+ */
+int cli_need_root(const struct command *c, const char *what);
+
 /* The SIGINT/SIGTERM flag of long-running commands; handlers only set it. */
 extern volatile int cli_stop;
 void cli_catch_signals(void);
 
 extern const struct command cmd_check, cmd_apply, cmd_status, cmd_events, cmd_unload, cmd_upgrade,
 	cmd_lock, cmd_doctor, cmd_explain, cmd_edit;
-extern const struct command cmd_daemon, cmd_report;
+extern const struct command cmd_daemon, cmd_report, cmd_list;
 
 #endif

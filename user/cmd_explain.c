@@ -174,6 +174,8 @@ static int explain_pid(const char *arg, bool json)
 		log_warnx("explain: --pid takes a process id, not '%s'", arg);
 		return EXIT_USAGE;
 	}
+	if (cli_need_root(&cmd_explain, "the taint in the kernel"))
+		return EXIT_FAIL;
 	err = kernel_open_pinned(&k);
 	if (err == -ENOENT) {
 		log_warnx("explain: archfence is not loaded: no process is tainted (archfence apply)");
@@ -281,6 +283,8 @@ static int run_explain(int argc, char **argv)
 		log_warn(errno, "explain: --exe %s", exe);
 		return EXIT_FAIL;
 	}
+	if (cli_need_root(&cmd_explain, "the labels in the kernel"))
+		return EXIT_FAIL;
 	err = kernel_open_pinned(&k);
 	if (err == -ENOENT) {
 		log_warnx("explain: archfence is not loaded: nothing is labelled (archfence apply)");

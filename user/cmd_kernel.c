@@ -89,14 +89,20 @@ const struct command cmd_lock = {
 	.usage = "lock",
 	.help = "Lock archfence until the next reboot: nobody, root and this controller included,\n"
 		"can apply another policy, change the mode, detach a program or unload it. The\n"
-		"policy may ask for this itself (lock: yes). There is no unlock: reboot.\n",
+		"policy may ask for this itself (lock: yes). There is no unlock: reboot.\n\n"
+		"Examples:\n"
+		"  archfence lock\n"
+		"  archfence status --json | jq .locked\n",
 	.run = run_lock,
 };
 
 const struct command cmd_unload = {
 	.name = "unload",
 	.usage = "unload",
-	.help = "Detach the kernel programs and remove their pins: nothing is enforced afterwards.\n",
+	.help = "Detach the kernel programs and remove their pins: nothing is enforced afterwards.\n"
+		"Refused (exit status 4) when archfence is locked.\n\n"
+		"Examples:\n"
+		"  systemctl disable --now archfence && archfence unload\n",
 	.run = run_unload,
 };
 
@@ -233,6 +239,9 @@ const struct command cmd_doctor = {
 		"(kernel lockdown, unprivileged BPF off); for each thing missing, say what to\n"
 		"change. Exits 3 when this kernel cannot enforce.\n\n"
 		"  -q, --quiet     print nothing, only set the exit status\n"
-		"  -s, --strict    exit 1 when a hardening warning is printed\n",
+		"  -s, --strict    exit 1 when a hardening warning is printed\n\n"
+		"Examples:\n"
+		"  archfence doctor\n"
+		"  archfence doctor --quiet || echo \"this kernel cannot enforce\"\n",
 	.run = run_doctor,
 };

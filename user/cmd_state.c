@@ -107,6 +107,8 @@ static int run_status(int argc, char **argv)
 	}
 	if (cli_operands(&cmd_status, argc, argv, 0, 0))
 		return EXIT_USAGE;
+	if (cli_need_root(&cmd_status, "the state in the kernel"))
+		return EXIT_FAIL;
 	err = kernel_open_pinned(&k);
 	if (err == -ENOENT) {
 		if (json)

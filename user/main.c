@@ -18,7 +18,7 @@
 static const struct command cmd_help;
 
 static const struct command *const commands[] = {
-	&cmd_check, &cmd_apply, &cmd_edit, &cmd_explain, &cmd_status, &cmd_events, &cmd_unload,
+	&cmd_check, &cmd_apply, &cmd_edit, &cmd_explain, &cmd_status, &cmd_list, &cmd_events, &cmd_unload,
 	&cmd_upgrade, &cmd_lock,
 	&cmd_doctor,
 	&cmd_daemon, &cmd_report, &cmd_help,
@@ -67,7 +67,7 @@ static int run_help(int argc, char **argv)
 	}
 	c = find_command(argv[optind]);
 	if (!c)
-		return cli_usage_error(&cmd_help, "no command '%s'", argv[optind]);
+		return cli_unknown_command(argv[optind], commands, NCOMMANDS);
 	cli_print_help(c);
 	return EXIT_OK;
 }
@@ -75,7 +75,10 @@ static int run_help(int argc, char **argv)
 static const struct command cmd_help = {
 	.name = "help",
 	.usage = "help [COMMAND]",
-	.help = "Show help for archfence or for one command.\n",
+	.help = "Show help for archfence or for one command.\n\n"
+		"Examples:\n"
+		"  archfence help\n"
+		"  archfence help report\n",
 	.run = run_help,
 };
 
@@ -106,9 +109,7 @@ int main(int argc, char **argv)
 	}
 	c = find_command(argv[i]);
 	if (!c) {
-		fprintf(stderr, "archfence: no command '%s'\n", argv[i]);
-		main_usage(stderr);
-		return EXIT_USAGE;
+		return cli_unknown_command(argv[i], commands, NCOMMANDS);
 	}
 	optind = 0; /* a full getopt restart for the command's own options */
 	return c->run(argc - i, argv + i);
