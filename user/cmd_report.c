@@ -4,11 +4,13 @@
  * back from the journal and summarised for an incident report (report.c).
  */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-journal.h>
 
@@ -147,14 +149,44 @@ static int read_journal(const char *dir, struct report *r)
 	return err < 0 ? err : 0;
 }
 
+/*
+ * journald shows an ordinary user only their own records, and archfence's
+ * come from root: without root, or a group journald lets read the system
+ * journal, a report would say "0 records" while the kernel refuses accesses.
+ */
+static bool can_read_system_journal(void)
+{
+	static const char *const groups[] = { "systemd-journal", "adm", "wheel" };
+	gid_t gids[256];
+	int n, i;
+	size_t g;
+
+	if (geteuid() == 0)
+		return true;
+	n = getgroups(sizeof(gids) / sizeof(gids[0]), gids);
+	for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		struct group *gr = getgrnam(groups[g]);
+
+		if (!gr)
+			continue;
+		if (gr->gr_gid == getegid())
+			return true;
+		for (i = 0; i < n; i++)
+			if (gids[i] == gr->gr_gid)
+				return true;
+	}
+	return false;
+}
+
 static int parse_time_opt(const char *opt, const char *s, int64_t now, int64_t *usec)
 {
 	if (report_parse_time(s, now, usec) == 0)
 		return 0;
 	return cli_usage_error(&cmd_report,
 			       "%s: cannot read '%s' as a time: give 'YYYY-MM-DD HH:MM:SS', "
-			       "'YYYY-MM-DD', 'now', 'today', 'yesterday' or a time before now "
-			       "such as -30min, -1h or -7d",
+			       "'YYYY-MM-DD', 'HH:MM', 'now', 'today', 'yesterday', or a time "
+			       "before now such as -30min, '-1 day' or '10 minutes ago' (see "
+			       "systemd.time(7))",
 			       opt, s);
 }
 
@@ -164,6 +196,7 @@ static int run_report(int argc, char **argv)
 					      { "until", required_argument, NULL, 'U' },
 					      { "format", required_argument, NULL, 'f' },
 					      { "directory", required_argument, NULL, 'D' },
+					      { "bom", no_argument, NULL, 'B' },
 					      { 0 } };
 	const char *since = NULL, *until = NULL, *dir = NULL;
 	enum report_format fmt = REPORT_TEXT;
@@ -171,6 +204,7 @@ static int run_report(int argc, char **argv)
 	struct report r;
 	struct timespec ts;
 	int rc = EXIT_OK, opt;
+	bool bom = false;
 
 	while ((opt = cli_getopt(&cmd_report, argc, argv, "S:U:f:D:", opts)) != -1) {
 		switch (opt) {
@@ -182,6 +216,9 @@ static int run_report(int argc, char **argv)
 			break;
 		case 'D':
 			dir = optarg;
+			break;
+		case 'B':
+			bom = true;
 			break;
 		case 'f':
 			if (report_parse_format(optarg, &fmt))
@@ -204,7 +241,18 @@ static int run_report(int argc, char **argv)
 	if (from != INT64_MIN && to != INT64_MAX && from >= to)
 		return cli_usage_error(&cmd_report, "--since '%s' is not before --until '%s'", since,
 				       until);
+	if (bom && fmt != REPORT_CSV)
+		return cli_usage_error(&cmd_report, "--bom is for --format csv");
+	if (!dir && !can_read_system_journal()) {
+		fprintf(stderr, "archfence: report: this needs root, or membership of the "
+				"systemd-journal or adm group: journald shows an ordinary user only "
+				"their own records, and archfence's are root's\n");
+		return EXIT_FAIL;
+	}
 	report_init(&r, from, to);
+	/* WPS and Excel read a CSV file as UTF-8 only after this mark. */
+	if (bom)
+		fputs("\xef\xbb\xbf", stdout);
 	if (read_journal(dir, &r) || report_print(&r, fmt, stdout))
 		rc = EXIT_FAIL;
 	report_free(&r);
@@ -213,7 +261,7 @@ static int run_report(int argc, char **argv)
 
 const struct command cmd_report = {
 	.name = "report",
-	.usage = "report [--since TIME] [--until TIME] [--format text|json|csv] [--directory DIR]",
+	.usage = "report [--since TIME] [--until TIME] [--format text|json|csv [--bom]] [--directory DIR]",
 	.help = "Summarise the deny, audit and lost-event records that archfence.service put in\n"
 		"the journal, for an incident report: accesses per label, operation, program,\n"
 		"unit, destination and policy, the first and last record, and every record.\n"
@@ -223,13 +271,19 @@ const struct command cmd_report = {
 		"  -S, --since TIME    from TIME (included); default: the start of the journal\n"
 		"  -U, --until TIME    to TIME (not included); default: now\n"
 		"  -f, --format FMT    text (default), json, or csv (one row per record)\n"
-		"  -D, --directory DIR read the journal files in DIR (a copied journal)\n\n"
-		"TIME is local: 'YYYY-MM-DD HH:MM:SS', 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD' (its\n"
-		"midnight), 'now', 'today', 'yesterday', '@SECONDS' since the epoch, or a time\n"
-		"before now: -30s, -15min, -1h, -7d, -2w.\n\n"
+		"  -D, --directory DIR read the journal files in DIR (a copied journal)\n"
+		"      --bom           start the CSV with a UTF-8 byte-order mark, so that WPS and\n"
+		"                      Excel on Chinese Windows read it as UTF-8\n\n"
+		"TIME is local, in journalctl's forms (systemd.time(7)): 'YYYY-MM-DD HH:MM:SS',\n"
+		"'YYYY-MM-DD HH:MM', 'YYYY-MM-DD' (its midnight), 'HH:MM[:SS]' (today), 'now',\n"
+		"'today', 'yesterday', 'tomorrow', '@SECONDS' since the epoch, or a time before\n"
+		"or after now: -30s, -15min, -1h, '-1 day', -2w, '10 minutes ago', '1h30min ago',\n"
+		"+1h, '2 days left' (units s, min, h, d, w, M (months), y, spelled out or not).\n\n"
+		"Needs root, or membership of the systemd-journal or adm group.\n\n"
 		"Examples:\n"
 		"  archfence report --since yesterday --until today\n"
+		"  archfence report --since '10 minutes ago'\n"
 		"  archfence report --since '2025-03-01 08:00:00' --until '2025-03-01 18:00:00'\n"
-		"  archfence report --since -7d --format csv >incident.csv\n",
+		"  archfence report --since '-1 day' --format csv --bom >incident.csv\n",
 	.run = run_report,
 };

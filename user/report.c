@@ -262,37 +262,98 @@ static int midnight(int64_t usec, int days, int64_t *out)
 	return 0;
 }
 
-static int parse_relative(const char *s, int64_t now, int64_t *out)
+/*
+ * A time span as systemd.time(7) writes it, which journalctl --since takes:
+ * numbers each followed by a unit, spaces allowed between and around them
+ * ("1h30min", "1 day", "2 weeks 3 days"); a bare number is seconds.
+ */
+static int parse_span(const char *s, int64_t *out)
 {
 	static const struct {
 		const char *name;
 		int64_t usec;
 	} units[] = {
-		{ "s", USEC },	       { "sec", USEC },		{ "m", 60 * USEC },
-		{ "min", 60 * USEC },  { "h", 3600 * USEC },	{ "hour", 3600 * USEC },
-		{ "d", 86400 * USEC }, { "day", 86400 * USEC }, { "w", 7 * 86400 * USEC },
-		{ "week", 7 * 86400 * USEC },
+		{ "s", USEC },		     { "sec", USEC },		  { "second", USEC },
+		{ "seconds", USEC },	     { "m", 60 * USEC },	  { "min", 60 * USEC },
+		{ "minute", 60 * USEC },     { "minutes", 60 * USEC },	  { "h", 3600 * USEC },
+		{ "hr", 3600 * USEC },	     { "hour", 3600 * USEC },	  { "hours", 3600 * USEC },
+		{ "d", 86400 * USEC },	     { "day", 86400 * USEC },	  { "days", 86400 * USEC },
+		{ "w", 7 * 86400 * USEC },   { "week", 7 * 86400 * USEC }, { "weeks", 7 * 86400 * USEC },
+		/* systemd's month and year: 30.44 and 365.25 days */
+		{ "M", 2629800 * USEC },     { "month", 2629800 * USEC }, { "months", 2629800 * USEC },
+		{ "y", 31557600 * USEC },    { "year", 31557600 * USEC }, { "years", 31557600 * USEC },
 	};
-	unsigned long long n;
-	char *end;
-	size_t i;
+	const char *p = s;
+	int64_t total = 0;
+	bool any = false;
 
-	if (!isdigit((unsigned char)s[1]))
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(s + 1, &end, 10);
-	if (errno || end == s + 1)
-		return -EINVAL;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].name))
-			continue;
-		/* at most back to the epoch */
-		if (n > (unsigned long long)(now / units[i].usec))
+	for (;;) {
+		unsigned long long n;
+		int64_t unit = -1;
+		char *end;
+		size_t len, i;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		if (!isdigit((unsigned char)*p))
 			return -EINVAL;
-		*out = now - (int64_t)n * units[i].usec;
-		return 0;
+		errno = 0;
+		n = strtoull(p, &end, 10);
+		if (errno)
+			return -EINVAL;
+		p = end;
+		while (*p == ' ')
+			p++;
+		for (len = 0; isalpha((unsigned char)p[len]); len++)
+			;
+		if (!len) {
+			unit = USEC;
+		} else {
+			for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+				if (strlen(units[i].name) == len && !strncmp(p, units[i].name, len))
+					unit = units[i].usec;
+			if (unit < 0)
+				return -EINVAL;
+		}
+		p += len;
+		if (n > (unsigned long long)((INT64_MAX - total) / unit))
+			return -EINVAL;
+		total += (int64_t)n * unit;
+		any = true;
 	}
-	return -EINVAL;
+	if (!any)
+		return -EINVAL;
+	*out = total;
+	return 0;
+}
+
+/* now moved back (sign < 0) or forward by the span s; never before the epoch. */
+static int parse_relative(const char *s, int sign, int64_t now, int64_t *out)
+{
+	int64_t span;
+
+	if (parse_span(s, &span))
+		return -EINVAL;
+	if (sign < 0 && span > now)
+		return -EINVAL;
+	if (sign > 0 && span > INT64_MAX - now)
+		return -EINVAL;
+	*out = sign < 0 ? now - span : now + span;
+	return 0;
+}
+
+/* "ago" or "left" ending s: the span before it into buf. */
+static bool ends_with_word(const char *s, const char *word, char *buf, size_t len)
+{
+	size_t n = strlen(s), w = strlen(word);
+
+	if (n <= w + 1 || strcmp(s + n - w, word) || s[n - w - 1] != ' ' || n - w >= len)
+		return false;
+	memcpy(buf, s, n - w - 1);
+	buf[n - w - 1] = 0;
+	return true;
 }
 
 int report_parse_time(const char *s, int64_t now, int64_t *usec)
@@ -300,6 +361,7 @@ int report_parse_time(const char *s, int64_t now, int64_t *usec)
 	int y, mo, d, h = 0, mi = 0, sec = 0;
 	const char *p = s;
 	struct tm tm = { 0 };
+	char span[128];
 	time_t t;
 
 	if (!s || !*s)
@@ -312,8 +374,30 @@ int report_parse_time(const char *s, int64_t now, int64_t *usec)
 		return midnight(now, 0, usec);
 	if (!strcmp(s, "yesterday"))
 		return midnight(now, -1, usec);
-	if (s[0] == '-')
-		return parse_relative(s, now, usec);
+	if (!strcmp(s, "tomorrow"))
+		return midnight(now, 1, usec);
+	if (s[0] == '-' || s[0] == '+')
+		return isdigit((unsigned char)s[1]) ? parse_relative(s + 1, s[0] == '-' ? -1 : 1, now, usec)
+						    : -EINVAL;
+	if (ends_with_word(s, "ago", span, sizeof(span)))
+		return parse_relative(span, -1, now, usec);
+	if (ends_with_word(s, "left", span, sizeof(span)))
+		return parse_relative(span, 1, now, usec);
+	/* HH:MM[:SS] alone: today at that time. */
+	if (isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) && s[2] == ':') {
+		time_t nt = (time_t)(now / USEC);
+
+		if (!localtime_r(&nt, &tm) || !digits(&p, 2, &h) || !lit(&p, ':') || !digits(&p, 2, &mi))
+			return -EINVAL;
+		if (*p && (!lit(&p, ':') || !digits(&p, 2, &sec)))
+			return -EINVAL;
+		if (*p || h > 23 || mi > 59 || sec > 59)
+			return -EINVAL;
+		y = tm.tm_year + 1900;
+		mo = tm.tm_mon + 1;
+		d = tm.tm_mday;
+		goto make;
+	}
 	if (s[0] == '@') {
 		unsigned long long n;
 		char *end;
@@ -342,6 +426,8 @@ int report_parse_time(const char *s, int64_t now, int64_t *usec)
 	}
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
 		return -EINVAL;
+make:
+	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
 	tm.tm_mday = d;

@@ -91,11 +91,14 @@ int report_print(const struct report *r, enum report_format f, FILE *out);
 int report_parse_format(const char *s, enum report_format *f);
 
 /*
- * A --since or --until value, in local time: "YYYY-MM-DD HH:MM:SS",
- * "YYYY-MM-DD HH:MM", "YYYY-MM-DD" (its midnight), the same with "T" for
- * the space, "now", "today", "yesterday", "@SECONDS" since the epoch, or a
- * time before now: "-30s", "-15min", "-1h", "-7d", "-2w" (units s, m or min,
- * h, d, w). *usec is microseconds since the epoch. 0 or -EINVAL.
+ * A --since or --until value, in local time, in journalctl's forms
+ * (systemd.time(7)): "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD HH:MM",
+ * "YYYY-MM-DD" (its midnight), the same with "T" for the space, "HH:MM[:SS]"
+ * (today), "now", "today", "yesterday", "tomorrow", "@SECONDS" since the
+ * epoch, or a span before or after now: "-30s", "-1 day", "+1h",
+ * "10 minutes ago", "1h30min ago", "2 days left" (units s, m or min, h, d, w,
+ * M, y, also spelled out). *usec is microseconds since the epoch. 0 or
+ * -EINVAL.
  */
 int report_parse_time(const char *s, int64_t now_usec, int64_t *usec);
 

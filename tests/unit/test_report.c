@@ -72,6 +72,26 @@ TEST(time_relative_and_named)
 	CHECK_INT(parse("@1740832496", NOW), 1740832496ll * S);
 }
 
+TEST(time_journalctl_forms)
+{
+	tz("UTC");
+	CHECK_INT(parse("10 minutes ago", NOW), NOW - 600 * S);
+	CHECK_INT(parse("1 day ago", NOW), NOW - 86400 * S);
+	CHECK_INT(parse("1h30min ago", NOW), NOW - 5400 * S);
+	CHECK_INT(parse("-1 day", NOW), NOW - 86400 * S);
+	CHECK_INT(parse("-1 h", NOW), NOW - 3600 * S);
+	CHECK_INT(parse("-2 weeks 3 days", NOW), NOW - 17 * 86400 * S);
+	CHECK_INT(parse("-1hours", NOW), NOW - 3600 * S);
+	CHECK_INT(parse("-1", NOW), NOW - 1 * S);
+	CHECK_INT(parse("+1h", NOW), NOW + 3600 * S);
+	CHECK_INT(parse("2 days left", NOW), NOW + 2 * 86400 * S);
+	CHECK_INT(parse("-1M", NOW), NOW - 2629800ll * S);
+	CHECK_INT(parse("-1y", NOW), NOW - 31557600ll * S);
+	CHECK_INT(parse("tomorrow", NOW), (1740787200ll + 86400) * S);
+	CHECK_INT(parse("08:00", NOW), (1740787200ll + 8 * 3600) * S);
+	CHECK_INT(parse("08:00:30", NOW), (1740787200ll + 8 * 3600 + 30) * S);
+}
+
 TEST(time_bad_values_are_refused)
 {
 	static const char *const bad[] = {
@@ -79,8 +99,9 @@ TEST(time_bad_values_are_refused)
 		"2025-13-01", "2025-00-10", "2025-02-30", "2025-04-31", "2023-02-29",
 		"2025-03-01 24:00:00", "2025-03-01 12:60", "2025-03-01 12:00:60",
 		"2025-03-01 12", "2025-03-01 12:00:00x", "2025-03-01  12:00", "2025-03-01x",
-		" 2025-03-01", "1969-12-31", "-", "-h", "-1", "-1x", "-1 h", "--1h", "-1hours",
-		"+1h", "-99999999999999999999d", "-100000w", "@", "@12x", "@-1", "Now", "tomorrow",
+		" 2025-03-01", "1969-12-31", "-", "-h", "-1x", "--1h", "-1 hourz", "ago", " ago",
+		"1h ago ", "10 minutes", "-99999999999999999999d", "-100000w", "@", "@12x", "@-1",
+		"Now", "24:00", "12:60", "1:00", "12:00:00x",
 	};
 	size_t i;
 	int64_t v;
