@@ -37,7 +37,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(LIBS_PC) 2>/dev/null) -lelf -lz
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
-USER_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT) -Iuser $(PKG_CFLAGS)
+USER_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT) -Iuser $(PKG_CFLAGS)
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(BPF_VARIANT) -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-missing-field-initializers -Ivmlinux/$(ARCH) -Iinclude -Ibpf
@@ -56,7 +56,7 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/helpers/%,$(HELPER_SRCS))
 BENCH_SRCS := $(filter-out %.bpf.c tests/bench/floor.c,$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all clean deps test unit unit-bins e2e demo bench bench-bins vmlinux install uninstall fuzz variant soak
+.PHONY: pkg deb rpm all clean deps test unit unit-bins e2e demo bench bench-bins vmlinux install uninstall fuzz variant soak
 
 all: $(OUT)/archfence $(HELPER_BINS) $(BENCH_BINS)
 
@@ -88,7 +88,7 @@ $(OUT)/san/%.o: user/%.c $(wildcard user/*.h) include/archfence.h $(OUT)/archfen
 
 $(OUT)/archfence: $(OUT)/user/main.o $(USER_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(OUT)/unit/%: tests/unit/%.c tests/unit/unit.h $(USER_SAN_OBJS) | $(OUT)/unit
 	$(call msg,CC-SAN,$@)
@@ -107,7 +107,7 @@ unit: $(UNIT_BINS)
 	$(Q)tests/run-unit $(UNIT_BINS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all unit-bins fuzz variant
+	$(Q)$(MAKE) --no-print-directory all unit-bins fuzz variant pkg
 	$(Q)tests/run-all
 
 # A second build whose maps differ, for the upgrade tests: build/variant/archfence.
@@ -158,11 +158,16 @@ vmlinux:
 
 # Installed layout. The policy lives in /etc whatever PREFIX is: it is the
 # host's, and never overwritten. journald's catalog and systemd are told
-# about the new files only when installing into the running system.
+# about the new files only when installing into the running system. The
+# packages (debian/, rpm/archfence.spec) install with DESTDIR and set
+# UNITDIR (Debian 12: /lib/systemd/system) and ZSHCOMPDIR (RPM systems:
+# site-functions) to their distributions' places.
 SBINDIR    := $(PREFIX)/sbin
 UNITDIR    := $(PREFIX)/lib/systemd/system
 CATALOGDIR := $(PREFIX)/lib/systemd/catalog
 MANDIR     := $(PREFIX)/share/man
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR := $(PREFIX)/share/zsh/vendor-completions
 CONFDIR    := $(DESTDIR)/etc/archfence
 LIVE       := $(if $(DESTDIR),,$(wildcard /run/systemd/system))
 
@@ -180,6 +185,9 @@ install: $(OUT)/archfence
 	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/archfence.8 man5/archfence-policy.5)
 	$(Q)install -m 0644 docs/archfence.8 $(DESTDIR)$(MANDIR)/man8/archfence.8
 	$(Q)install -m 0644 docs/archfence-policy.5 $(DESTDIR)$(MANDIR)/man5/archfence-policy.5
+	$(call msg,INSTALL,$(DESTDIR)$(BASHCOMPDIR)/archfence $(ZSHCOMPDIR)/_archfence)
+	$(Q)install -D -m 0644 completion/archfence.bash $(DESTDIR)$(BASHCOMPDIR)/archfence
+	$(Q)install -D -m 0644 completion/_archfence $(DESTDIR)$(ZSHCOMPDIR)/_archfence
 	$(Q)if [ -e $(CONFDIR)/policy.yaml ]; then \
 		echo "  KEEP     $(CONFDIR)/policy.yaml (not overwritten)"; \
 	else \
@@ -198,7 +206,8 @@ endif
 	$(call msg,RM,$(DESTDIR)$(SBINDIR)/archfence and its unit, catalogs and man pages)
 	$(Q)rm -f $(DESTDIR)$(SBINDIR)/archfence $(DESTDIR)$(UNITDIR)/archfence.service \
 		$(DESTDIR)$(CATALOGDIR)/archfence.catalog $(DESTDIR)$(CATALOGDIR)/archfence.zh_CN.catalog \
-		$(DESTDIR)$(MANDIR)/man8/archfence.8 $(DESTDIR)$(MANDIR)/man5/archfence-policy.5
+		$(DESTDIR)$(MANDIR)/man8/archfence.8 $(DESTDIR)$(MANDIR)/man5/archfence-policy.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/archfence $(DESTDIR)$(ZSHCOMPDIR)/_archfence
 	$(Q)if cmp -s policy/default.yaml $(CONFDIR)/policy.yaml; then \
 		rm -f $(CONFDIR)/policy.yaml; \
 	elif [ -e $(CONFDIR)/policy.yaml ]; then \
@@ -209,6 +218,30 @@ ifneq ($(LIVE),)
 	$(Q)journalctl --update-catalog
 	$(Q)systemctl daemon-reload
 endif
+
+# The packages, from this tree. dpkg-buildpackage writes into the parent
+# directory; a copy of the .deb goes to $(OUT)/pkg/, where
+# tests/e2e/package.bats installs it from. The RPM (for openEuler, Kylin,
+# UOS) is built with Debian's rpm from a tarball of the tree; --nodeps: the
+# build dependencies are Debian packages here, not RPMs.
+PKG_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+
+deb:
+	$(Q)dpkg-buildpackage -us -uc -b
+	$(Q)mkdir -p $(OUT)/pkg && cp ../archfence_$(PKG_VERSION)_amd64.deb $(OUT)/pkg/
+
+rpm:
+	$(Q)rm -rf $(OUT)/rpm && mkdir -p $(OUT)/rpm/SOURCES $(OUT)/pkg
+	$(Q)tar -czf $(OUT)/rpm/SOURCES/archfence-$(PKG_VERSION).tar.gz --exclude=./build \
+		--exclude=./.git --transform 's|^\.|archfence-$(PKG_VERSION)|' .
+	$(Q)rpmbuild -bb --nodeps --define '_topdir $(abspath $(OUT))/rpm' \
+		--define 'debug_package %{nil}' rpm/archfence.spec
+	$(Q)cp $(OUT)/rpm/RPMS/x86_64/archfence-$(PKG_VERSION)-*.rpm $(OUT)/pkg/
+	$(Q)rpm -qp --qf '[%{FILEMODES:perms} %{FILENAMES}\n]' $(OUT)/pkg/archfence-$(PKG_VERSION)-*.rpm \
+		| awk '$$1 ~ /^-/ { print $$2 }' >$(OUT)/pkg/archfence.rpm.list
+
+# Both packages, for tests/e2e/package.bats.
+pkg: deb rpm
 
 clean:
 	rm -rf $(OUT)
