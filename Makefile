@@ -96,7 +96,7 @@ $(OUT)/unit/%: tests/unit/%.c tests/unit/unit.h $(USER_SAN_OBJS) | $(OUT)/unit
 
 $(OUT)/helpers/%: tests/helpers/%.c include/archfence.h | $(OUT)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -o $@ $< -luring -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -o $@ $< -luring -lbpf -lelf -lz -lpthread
 
 $(OUT)/bench/%: tests/bench/%.c | $(OUT)/bench
 	$(call msg,CC,$@)

@@ -367,9 +367,26 @@ static __always_inline struct af_event *af_event_new(const struct af_ctx *c, __u
 	return ev;
 }
 
+/*
+ * What a process carries lives with its thread group leader: every thread
+ * of the process shares it, those created before a read included, and so
+ * do the kernel workers acting for it (io_uring's io-wq and SQPOLL threads
+ * belong to its thread group).
+ */
+static __always_inline struct task_struct *af_proc(struct task_struct *task)
+{
+	return task->group_leader;
+}
+
 static __always_inline struct af_task *af_task_of_current(void)
 {
-	return bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+	return bpf_task_storage_get(&af_task, af_proc(bpf_get_current_task_btf()), 0, 0);
+}
+
+static __always_inline struct af_task *af_task_of_current_new(void)
+{
+	return bpf_task_storage_get(&af_task, af_proc(bpf_get_current_task_btf()), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 /* The labels of the data the current process has read (0: untainted). */
@@ -443,9 +460,14 @@ static __always_inline int af_taint_from(__u32 labels, __u32 src, __u64 a, __u64
 			af_sink_record(sink, labels, (__u32)a, true, false);
 		return 0;
 	}
+	/*
+	 * A traced process would hand what it reads to its tracer, whom no
+	 * hook sees read it: it may not read labelled data at all.
+	 */
+	if (bpf_get_current_task_btf()->ptrace)
+		return -EACCES;
 	if (!t)
-		t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0,
-					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+		t = af_task_of_current_new();
 	if (!t)
 		return -ENOMEM;
 	if ((t->taint & labels) != labels) {
@@ -458,6 +480,31 @@ static __always_inline int af_taint_from(__u32 labels, __u32 src, __u64 a, __u64
 		__sync_fetch_and_or(&t->taint, labels);
 	}
 	return 0;
+}
+
+/*
+ * The current process is tainted and tried to hand data on by a way that
+ * does not carry taint: refused and recorded (in audit mode, recorded only).
+ * err: the errno the caller returns, negative.
+ */
+static __always_inline int af_confined(__u32 what, __u64 detail, int err)
+{
+	struct af_task *t = af_task_of_current();
+	struct af_event *ev;
+	struct af_ctx c;
+	__u32 action = AF_DENY;
+
+	if (af_ctx_get(&c) || !t || !t->taint)
+		return 0;
+	if (c.pol->mode == AF_MODE_OFF)
+		return 0;
+	if (c.pol->mode != AF_MODE_ENFORCE)
+		action = AF_AUDIT;
+	af_count_decision(AF_OP_SEND, action, t->taint);
+	ev = af_event_new(&c, AF_EV_CONFINED, AF_OP_SEND, action, t->taint, what, detail);
+	if (ev)
+		bpf_ringbuf_submit(ev, 0);
+	return action == AF_DENY ? err : 0;
 }
 
 /*
@@ -510,7 +557,7 @@ static __always_inline bool af_holds_data(struct inode *inode)
 /* Whether the current process runs the archfence controller (since its execve). */
 static __always_inline bool af_is_controller(void)
 {
-	struct af_task *t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+	struct af_task *t = af_task_of_current();
 
 	return t && (t->flags & AF_TASK_CONTROLLER);
 }
@@ -526,7 +573,7 @@ static __always_inline __u32 af_grant(const struct af_ctx *c, __u32 op)
 	struct af_task *t;
 	__u32 i;
 
-	t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+	t = af_task_of_current();
 	if (!t || !t->prog_ino || op >= AF_OP_COUNT)
 		return 0;
 	if (t->gen != c->gen) {

@@ -322,6 +322,23 @@ static __noinline __u32 alias_labels(const struct af_ctx *c, struct inode *inode
 }
 
 /*
+ * Pipes tainted data was written into, by the pipe's inode (its address),
+ * for the exit of pipe_read: inode storage is not open to tracing programs.
+ */
+struct pipe_taint {
+	__u32 taint;
+	__u32 from;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct pipe_taint);
+} af_pipes SEC(".maps");
+
+/*
  * Taint follows the data: a process reading a pipe or FIFO that a tainted
  * process wrote into is tainted in turn, and a file a tainted process writes
  * takes its labels (a copy of labelled data stays labelled).
@@ -349,6 +366,13 @@ static __always_inline int taint_flow(const struct af_ctx *c, __u32 op, struct i
 			return -EACCES; /* the taint would be lost on the way */
 		pc->from = bpf_get_current_pid_tgid() >> 32;
 		__sync_fetch_and_or(&pc->taint, taint);
+		{
+			struct pipe_taint pt = { .taint = pc->taint, .from = pc->from };
+			__u64 key = (__u64)inode;
+
+			if (bpf_map_update_elem(&af_pipes, &key, &pt, BPF_ANY))
+				return -EACCES; /* a reader already waiting would miss it */
+		}
 		return 0;
 	}
 	if (mode != S_IFREG)
@@ -356,15 +380,57 @@ static __always_inline int taint_flow(const struct af_ctx *c, __u32 op, struct i
 	return carry_labels(c, inode, d, taint, labels) ? -EACCES : 0;
 }
 
+#define S_IFCHR		0020000
+#define CGROUP_MAGIC	0x27e0eb
+#define CGROUP2_MAGIC	0x63677270
+#define ANON_MAGIC	0x09041934
+
+/*
+ * A tainted process writing where the data would not carry its taint: a
+ * device (other than the ones every process needs: null, zero, full,
+ * random, its terminal), or a kernel file system (sysctls, sysfs, tracefs,
+ * mqueue, ...; cgroupfs excepted, whose files hold numbers and names).
+ */
+static __always_inline int confine_write(struct inode *inode)
+{
+	__u32 mode = inode->i_mode & S_IFMT, maj, min;
+	unsigned long magic;
+
+	if (mode == S_IFCHR) {
+		maj = inode->i_rdev >> 20;
+		min = inode->i_rdev & 0xfffff;
+		if ((maj == 1 && (min == 3 || min == 5 || min == 7 || min == 8 || min == 9)) ||
+		    (maj == 5 && min <= 2) || maj == 4 || (maj >= 136 && maj <= 143))
+			return 0;
+		return af_confined(AF_CONF_DEVICE, inode->i_rdev, -EACCES);
+	}
+	if (mode == S_IFBLK)
+		return af_confined(AF_CONF_DEVICE, inode->i_rdev, -EACCES);
+	if ((mode != S_IFREG && mode != S_IFDIR) || af_data_fs(inode))
+		return 0;
+	magic = inode->i_sb->s_magic;
+	if (magic == CGROUP_MAGIC || magic == CGROUP2_MAGIC || magic == ANON_MAGIC)
+		return 0;
+	return af_confined(AF_CONF_PSEUDO, magic, -EACCES);
+}
+
 static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct file *file)
 {
 	struct inode *inode = file->f_inode;
 	struct dentry *d = file->f_path.dentry;
-	__u32 flags = 0, labels;
+	__u32 flags = 0, labels, taint = 0;
 	int ret;
 
 	if (!inode || !d)
 		return 0; /* no inode, no stored data */
+	if (op == AF_OP_WRITE) {
+		taint = af_taint_of_current();
+		if (taint) {
+			ret = confine_write(inode);
+			if (ret)
+				return ret;
+		}
+	}
 	if (d->d_inode == inode)
 		labels = inode_labels(c, inode, d, &flags);
 	else
@@ -378,7 +444,7 @@ static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct f
 		return 0;
 	/* What a tainted process writes into a data file will carry its labels. */
 	if (op == AF_OP_WRITE && (inode->i_mode & S_IFMT) == S_IFREG && af_data_fs(inode))
-		ret = decide_file(c, op, labels | af_taint_of_current(), flags, inode, d, AF_INPLACE);
+		ret = decide_file(c, op, labels | taint, flags, inode, d, AF_INPLACE);
 	else
 		ret = decide_file(c, op, labels, flags, inode, d, AF_INPLACE);
 	if (ret)
@@ -398,6 +464,12 @@ int BPF_PROG(af_file_open, struct file *file, int ret)
 		return 0; /* no policy in force yet: nothing is labelled */
 	mode = file->f_mode;
 	flags = file->f_flags;
+	/*
+	 * Opened for neither reading nor writing (access mode 3, for ioctls,
+	 * which can change data: partitions, discard, flags): both.
+	 */
+	if (!(mode & (FMODE_READ | FMODE_WRITE | FMODE_EXEC)))
+		mode |= FMODE_READ | FMODE_WRITE;
 	if (mode & (FMODE_READ | FMODE_EXEC)) {
 		ret = check_file(&c, AF_OP_READ, file);
 		if (ret)
@@ -713,10 +785,34 @@ SEC("lsm/inode_free_security")
 int BPF_PROG(af_inode_free, struct inode *inode)
 {
 	struct af_inode_key k;
+	__u64 key = (__u64)inode;
 
+	if ((inode->i_mode & S_IFMT) == S_IFIFO)
+		bpf_map_delete_elem(&af_pipes, &key);
 	if (inode->i_nlink)
 		return 0;
 	k = inode_key(inode);
 	bpf_map_delete_elem(&af_derived, &k);
+	return 0;
+}
+
+/*
+ * Taint arrives with the data: a reader that was already waiting in read()
+ * when a tainted writer wrote (file_permission ran before the data was
+ * there) is tainted as the data reaches it, before it can do anything with
+ * it. Loaded where the kernel's BTF has pipe_read.
+ */
+SEC("fexit/pipe_read")
+int BPF_PROG(af_pipe_read_exit, struct kiocb *iocb, struct iov_iter *to, ssize_t ret)
+{
+	struct pipe_taint *pt;
+	__u64 key;
+
+	if (ret <= 0)
+		return 0;
+	key = (__u64)iocb->ki_filp->f_inode;
+	pt = bpf_map_lookup_elem(&af_pipes, &key);
+	if (pt && pt->taint)
+		af_taint_from(pt->taint, AF_SRC_PIPE, pt->from, 0);
 	return 0;
 }

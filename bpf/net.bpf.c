@@ -483,14 +483,50 @@ int BPF_PROG(af_unix_stream_connect, struct sock *sock, struct sock *other, stru
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(af_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
 {
-	struct af_task *t;
+	struct af_task *t, *me;
 
 	if (ret)
 		return ret;
 	if (!(mode & PTRACE_MODE_ATTACH_FLAG))
 		return 0; /* /proc status and the like, not the memory */
-	t = bpf_task_storage_get(&af_task, child, 0, 0);
+	t = bpf_task_storage_get(&af_task, af_proc(child), 0, 0);
+	me = af_task_of_current();
+	/*
+	 * A tainted process may not write into another's memory
+	 * (process_vm_writev, PTRACE_POKEDATA, /proc/PID/mem) unless that one
+	 * carries its labels already.
+	 */
+	if (me && me->taint && (!t || (t->taint & me->taint) != me->taint) &&
+	    !af_sink_of(me))
+		return af_confined(AF_CONF_PTRACE, child->tgid, -EPERM);
 	if (!t || !t->taint)
 		return 0;
 	return af_taint_from(t->taint, AF_SRC_PTRACE, child->tgid, 0) ? -EPERM : 0;
+}
+
+/*
+ * Taint arrives with the data: a receiver already waiting in recvmsg() or
+ * read() when a tainted sender sent (socket_recvmsg ran before the data was
+ * there) is tainted as the data reaches it.
+ */
+SEC("fexit/sock_recvmsg")
+int BPF_PROG(af_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+{
+	struct sock *sk = sock->sk;
+	struct af_sock_state *st;
+	__u16 family;
+
+	if (ret <= 0 || !sk)
+		return 0;
+	family = sk->__sk_common.skc_family;
+	if (family == AF_INET_FAMILY || family == AF_INET6_FAMILY) {
+		taint_from_flow(sock);
+		return 0;
+	}
+	if (family != AF_UNIX_FAMILY)
+		return 0;
+	st = bpf_sk_storage_get(&af_sock, sk, 0, 0);
+	if (st && st->taint)
+		af_taint_from(st->taint, AF_SRC_UNIX, st->from, 0);
+	return 0;
 }

@@ -109,7 +109,7 @@ int BPF_PROG(af_self_ptrace, struct task_struct *child, unsigned int mode, int r
 	/* Reading its /proc status is harmless; attaching, or reading its memory, is not. */
 	if (!(mode & PTRACE_MODE_ATTACH_FLAG))
 		return 0;
-	t = bpf_task_storage_get(&af_task, child, 0, 0);
+	t = bpf_task_storage_get(&af_task, af_proc(child), 0, 0);
 	if (t && (t->flags & AF_TASK_CONTROLLER))
 		return refuse(AF_SELF_TRACE);
 	return 0;
@@ -122,5 +122,6 @@ int BPF_PROG(af_self_traceme, struct task_struct *parent, int ret)
 		return ret;
 	if (af_is_controller())
 		return refuse(AF_SELF_TRACE);
-	return 0;
+	/* A tainted process would hand its memory to a tracer no hook sees read it. */
+	return af_confined(AF_CONF_PTRACE, parent->tgid, -EPERM);
 }

@@ -45,16 +45,15 @@ static __always_inline __u32 sink_of_exec(const struct af_ctx *c, const struct a
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct af_trust_key tk = { .dev = k->dev, .ino = k->ino, .unit_hash = 0 };
-	struct af_trust *tr;
-
 	struct task_struct *parent = task->real_parent;
+	struct af_trust *tr;
 	struct af_task *pt;
 
 	/* Started by systemd, or by a sink (dbus-broker-launch starts dbus-broker). */
 	if (!parent)
 		return 0;
 	if (parent->tgid != 1) {
-		pt = bpf_task_storage_get(&af_task, parent, 0, 0);
+		pt = bpf_task_storage_get(&af_task, af_proc(parent), 0, 0);
 		if (!pt || !(pt->flags & AF_TASK_SINK))
 			return 0;
 	}
@@ -74,15 +73,32 @@ static __always_inline __u32 sink_of_exec(const struct af_ctx *c, const struct a
 SEC("lsm/bprm_creds_for_exec")
 int BPF_PROG(af_bprm_creds_for_exec, struct linux_binprm *bprm, int ret)
 {
+	struct task_struct *me = bpf_get_current_task_btf();
 	struct af_inode_key k;
 	struct af_label_val *v;
 	struct inode *inode;
-	struct af_task *t;
+	struct af_task *t, *lt;
 	struct af_ctx c;
 
 	if (ret)
 		return ret;
-	t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+	/*
+	 * A thread other than the leader that runs execve becomes the leader
+	 * (the old one goes): the process's state moves to it first.
+	 */
+	if (me != me->group_leader) {
+		lt = bpf_task_storage_get(&af_task, af_proc(me), 0, 0);
+		if (lt) {
+			t = bpf_task_storage_get(&af_task, me, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+			if (!t)
+				return -ENOMEM; /* the taint would be lost */
+			*t = *lt;
+		} else {
+			t = bpf_task_storage_get(&af_task, me, 0, 0);
+		}
+	} else {
+		t = bpf_task_storage_get(&af_task, me, 0, 0);
+	}
 	if (t) {
 		t->pend_ino = t->pend_dev = t->pend_unit = 0;
 		t->pend_flags = 0;
@@ -98,8 +114,7 @@ int BPF_PROG(af_bprm_creds_for_exec, struct linux_binprm *bprm, int ret)
 	if (!v || !(v->flags & (AF_LV_TRUSTED | AF_LV_CONTROLLER | AF_LV_SINK)))
 		return 0; /* not a trusted program: the exec clears the old one */
 	if (!t)
-		t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0,
-					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+		t = bpf_task_storage_get(&af_task, me, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!t)
 		return 0; /* out of memory: the program runs untrusted, which is safe */
 	t->pend_dev = k.dev;
@@ -116,6 +131,7 @@ int BPF_PROG(af_bprm_committed_creds, struct linux_binprm *bprm)
 {
 	struct af_task *t;
 
+	/* The exec is past its point of no return: the thread running it leads. */
 	t = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
 	if (!t)
 		return 0;
@@ -129,7 +145,12 @@ int BPF_PROG(af_bprm_committed_creds, struct linux_binprm *bprm)
 	return 0;
 }
 
-/* A new task runs what its parent runs and has read what its parent read. */
+#define CLONE_THREAD_FLAG	0x00010000
+
+/*
+ * A new process runs what its parent runs and has read what its parent
+ * read. A new thread shares its process's state (af_proc): nothing to copy.
+ */
 SEC("lsm/task_alloc")
 int BPF_PROG(af_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
@@ -137,7 +158,9 @@ int BPF_PROG(af_task_alloc, struct task_struct *task, unsigned long clone_flags,
 
 	if (ret)
 		return ret;
-	parent = bpf_task_storage_get(&af_task, bpf_get_current_task_btf(), 0, 0);
+	if (clone_flags & CLONE_THREAD_FLAG)
+		return 0;
+	parent = af_task_of_current();
 	if (!parent || (!parent->prog_ino && !parent->taint && !parent->flags))
 		return 0;
 	child = bpf_task_storage_get(&af_task, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -271,6 +271,22 @@ enum af_event_kind {
 	AF_EV_SELF	= 4,	/* an attempt on archfence itself; dev says what (AF_SELF_*) */
 	AF_EV_SINK	= 5,	/* tainted data reached a sink: dev = sink id, ino = the other tgid */
 	AF_EV_PENDING	= 6,	/* a pending path appeared and took its labels: dev, ino */
+	AF_EV_CONFINED	= 7,	/* a tainted process was refused a channel: dev = AF_CONF_*, ino = detail */
+};
+
+/*
+ * What a tainted process was refused (AF_EV_CONFINED): a way to hand data
+ * to another process or out of the host that does not carry its taint.
+ */
+enum af_confined_what {
+	AF_CONF_CAP	= 1,	/* a capability (ino: its number) */
+	AF_CONF_SOCKET	= 2,	/* a raw, packet or other non-Internet socket (ino: family << 16 | type) */
+	AF_CONF_MSGQ	= 3,	/* sending on a System V message queue */
+	AF_CONF_SHM	= 4,	/* attaching System V shared memory for writing */
+	AF_CONF_KEY	= 5,	/* creating or changing a key in the kernel's keyrings */
+	AF_CONF_PTRACE	= 6,	/* writing into another process's memory, or being traced */
+	AF_CONF_DEVICE	= 7,	/* writing to a device (ino: its dev_t, kernel encoding) */
+	AF_CONF_PSEUDO	= 8,	/* writing to a kernel file system (ino: its magic) */
 };
 
 /* What an AF_EV_SELF attempt was on. */

@@ -300,6 +300,42 @@ static const char *self_what(__u64 what)
 	}
 }
 
+/* What a tainted process was refused, in words. */
+static void confined_what(const struct af_event *ev, char *buf, size_t len)
+{
+	switch (ev->dev) {
+	case AF_CONF_CAP:
+		snprintf(buf, len, "capability %llu", (unsigned long long)ev->ino);
+		break;
+	case AF_CONF_SOCKET:
+		snprintf(buf, len, "a socket of family %llu, type %llu",
+			 (unsigned long long)(ev->ino >> 16), (unsigned long long)(ev->ino & 0xffff));
+		break;
+	case AF_CONF_MSGQ:
+		snprintf(buf, len, "a System V message queue");
+		break;
+	case AF_CONF_SHM:
+		snprintf(buf, len, "System V shared memory");
+		break;
+	case AF_CONF_KEY:
+		snprintf(buf, len, "a key in the kernel's keyrings");
+		break;
+	case AF_CONF_PTRACE:
+		snprintf(buf, len, "the memory of process %llu, or a tracer", (unsigned long long)ev->ino);
+		break;
+	case AF_CONF_DEVICE:
+		snprintf(buf, len, "device %llu:%llu", (unsigned long long)(ev->ino >> 20),
+			 (unsigned long long)(ev->ino & 0xfffff));
+		break;
+	case AF_CONF_PSEUDO:
+		snprintf(buf, len, "a kernel file system (magic 0x%llx)", (unsigned long long)ev->ino);
+		break;
+	default:
+		snprintf(buf, len, "a channel that does not carry taint");
+		break;
+	}
+}
+
 void event_sentence(const struct event_view *v, char *buf, size_t len)
 {
 	const struct af_event *ev = v->ev;
@@ -316,7 +352,13 @@ void event_sentence(const struct event_view *v, char *buf, size_t len)
 	else if (ev->kind == AF_EV_LABELLED)
 		snprintf(buf, len, "%s[%u] (uid %u, %s) made file %s carry the labels %s%s",
 			 ev->comm, ev->tgid, ev->uid, v->exe, v->path, v->labels, times);
-	else if (ev->kind == AF_EV_PENDING)
+	else if (ev->kind == AF_EV_CONFINED) {
+		char what[96];
+
+		confined_what(ev, what, sizeof(what));
+		snprintf(buf, len, "%s[%u] (uid %u, %s), holding %s data, was %s handing it on through "
+			 "%s%s", ev->comm, ev->tgid, ev->uid, v->exe, v->labels, verb(ev), what, times);
+	} else if (ev->kind == AF_EV_PENDING)
 		snprintf(buf, len, "labelled path %s appeared (%s[%u] made it) and took the labels %s",
 			 v->path, ev->comm, ev->tgid, v->labels);
 	else if (ev->kind == AF_EV_SINK && (ev->flags & AF_EVF_AT_SINK))

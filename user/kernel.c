@@ -72,6 +72,11 @@ static struct af_kernel *kernel_new(void)
 	return k;
 }
 
+static bool has_func(const struct btf *vmlinux, const char *name)
+{
+	return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+}
+
 /*
  * Where a hook's arguments changed between kernels, the object has one
  * program per form: load the one that fits this kernel's BTF.
@@ -89,10 +94,14 @@ static void choose_programs(struct archfence_bpf *skel)
 		t = id > 0 ? btf__type_by_id(vmlinux, (__u32)id) : NULL;
 		t = t ? btf__type_by_id(vmlinux, t->type) : NULL;
 		idmap = t && btf_is_func_proto(t) && btf_vlen(t) == 3;
-		btf__free(vmlinux);
 	}
 	bpf_program__set_autoload(skel->progs.af_inode_setattr, !idmap);
 	bpf_program__set_autoload(skel->progs.af_inode_setattr_idmap, idmap);
+	/* Exits of kernel functions: where the kernel's BTF describes them. */
+	bpf_program__set_autoload(skel->progs.af_pipe_read_exit, has_func(vmlinux, "pipe_read"));
+	bpf_program__set_autoload(skel->progs.af_sock_recvmsg_exit,
+				  has_func(vmlinux, "sock_recvmsg"));
+	btf__free(vmlinux);
 }
 
 /* Programs of the object this kernel runs (see choose_programs). */

@@ -23,6 +23,16 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/mount.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <linux/if_packet.h>
+#include <netinet/in.h>
 
 /*
  * With TRY_ERRNO_EXIT set, the exit status is the errno itself: a tainted
@@ -369,6 +379,103 @@ static int do_read_then_write(const char *src, const char *dst, const char *data
 	return 0;
 }
 
+/* Channels a tainted process must not use (see bpf/confine.bpf.c). */
+static int do_msgsnd(void)
+{
+	struct { long type; char text[8]; } m = { 1, "data" };
+	int q = msgget(IPC_PRIVATE, 0600), r;
+
+	CHECK(q);
+	r = msgsnd(q, &m, sizeof(m.text), IPC_NOWAIT);
+	msgctl(q, IPC_RMID, NULL);
+	return r;
+}
+
+static int do_shmat(void)
+{
+	int id = shmget(IPC_PRIVATE, 4096, 0600);
+	void *p;
+
+	CHECK(id);
+	p = shmat(id, NULL, 0);
+	shmctl(id, IPC_RMID, NULL);
+	if (p == (void *)-1)
+		return -1;
+	shmdt(p);
+	return 0;
+}
+
+static int do_add_key(void)
+{
+	return (int)syscall(SYS_add_key, "user", "af-test", "data", 4, -2 /* KEY_SPEC_PROCESS_KEYRING */);
+}
+
+static int do_socket(int family, int type, int proto)
+{
+	int fd = socket(family, type, proto);
+
+	CHECK(fd);
+	close(fd);
+	return 0;
+}
+
+static int do_mount_tmpfs(const char *dir)
+{
+	CHECK(mount("af-test", dir, "tmpfs", 0, NULL));
+	umount(dir);
+	return 0;
+}
+
+/* Write into a child made before: process_vm_writev. */
+static int do_vm_write(pid_t child)
+{
+	static char target[16];
+	char data[16] = "overwritten";
+	struct iovec l = { data, sizeof(data) }, r = { target, sizeof(target) };
+
+	return (int)process_vm_writev(child, &l, 1, &r, 1, 0) < 0 ? -1 : 0;
+}
+
+static int thread_fd = -1, thread_ret;
+static const char *thread_path;
+static pthread_barrier_t thread_go;
+
+static void *thread_write(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&thread_go);	/* the main thread has read by now */
+	thread_ret = 0;
+	thread_fd = open(thread_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (thread_fd < 0 || write(thread_fd, "x", 1) != 1)
+		thread_ret = -errno;
+	return NULL;
+}
+
+/* A thread made before the main thread reads SRC writes DST afterwards. */
+static int do_thread_write(const char *src, const char *dst)
+{
+	pthread_t t;
+	char c;
+	int fd;
+
+	thread_path = dst;
+	pthread_barrier_init(&thread_go, NULL, 2);
+	pthread_create(&t, NULL, thread_write, NULL);
+	fd = open(src, O_RDONLY);
+	if (fd >= 0) {
+		if (read(fd, &c, 1) < 0)
+			c = 0;
+		close(fd);
+	}
+	pthread_barrier_wait(&thread_go);
+	pthread_join(t, NULL);
+	if (thread_ret) {
+		errno = -thread_ret;
+		return -1;
+	}
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -385,6 +492,9 @@ static int usage(void)
 		"  held PATH CMD | held-uring PATH CMD | held-mmap PATH CMD | held-mmap-shared PATH CMD\n"
 		"  scm-read PATH CMD | held-all PATH CMD\n"
 		"  read-then-write SRC DST|- [DATA]\n"
+		"  after-read SRC OP ARGS...   (read SRC first, then OP; a child for vm-write is made before)\n"
+		"  msgsnd X | shmat X | add-key X | raw-socket X | packet-socket X | vsock X\n"
+		"  mount-tmpfs DIR | vm-write X | thread-write SRC DST\n"
 		"  chroot DIR OP ARGS...   (the rest inside DIR)\n");
 	return 2;
 }
@@ -485,6 +595,49 @@ int main(int argc, char **argv)
 		return report(do_held_mmap(a, b, MAP_SHARED));
 	if (!strcmp(op, "scm-read") && b)
 		return report(do_scm_read(a, b));
+	if (!strcmp(op, "after-read") && argc > 3) {
+		static pid_t child;
+		char c;
+
+		/* an untainted process to write into, made before the read */
+		if (!strcmp(argv[3], "vm-write")) {
+			child = fork();
+			if (child == 0) {
+				pause();
+				_exit(0);
+			}
+		}
+		fd = open(a, O_RDONLY);
+		if (fd < 0 || read(fd, &c, 1) < 0) {
+			fprintf(stderr, "try: after-read %s: %s\n", a, strerror(errno));
+			return 2;
+		}
+		close(fd);
+		if (child) {
+			int r = report(do_vm_write(child));
+
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+			return r;
+		}
+		return main(argc - 2, argv + 2);
+	}
+	if (!strcmp(op, "msgsnd"))
+		return report(do_msgsnd());
+	if (!strcmp(op, "shmat"))
+		return report(do_shmat());
+	if (!strcmp(op, "add-key"))
+		return report(do_add_key());
+	if (!strcmp(op, "raw-socket"))
+		return report(do_socket(AF_INET, SOCK_RAW, IPPROTO_RAW));
+	if (!strcmp(op, "packet-socket"))
+		return report(do_socket(AF_PACKET, SOCK_RAW, 0));
+	if (!strcmp(op, "vsock"))
+		return report(do_socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
+	if (!strcmp(op, "mount-tmpfs"))
+		return report(do_mount_tmpfs(a));
+	if (!strcmp(op, "thread-write") && b)
+		return report(do_thread_write(a, b));
 	if (!strcmp(op, "read-then-write") && b)
 		return report(do_read_then_write(a, b, argc > 4 ? argv[4] : NULL));
 	if (!strcmp(op, "held-all") && b)

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Confinement: a process that has read labelled data (tainted) may hand it
+ * on only through channels that carry its taint (files on data file
+ * systems, pipes, FIFOs, Unix sockets, loopback flows) or into a sink.
+ * Every other way to give data to another process or to the outside is
+ * refused to it: the kernel's other channels (System V message queues and
+ * shared memory, keyrings, writing into another process), and, one level
+ * up, the capabilities that reach paths with no hook of their own (raw and
+ * packet sockets, network configuration, tracing, modules, raw I/O).
+ * Devices and kernel file systems are in files.bpf.c, ptrace in net.bpf.c.
+ */
+#include "archfence.bpf.h"
+
+#define CAP_NET_ADMIN_NR	12
+#define CAP_NET_RAW_NR		13
+#define CAP_SYS_MODULE_NR	16
+#define CAP_SYS_RAWIO_NR	17
+#define CAP_SYS_PTRACE_NR	19
+#define CAP_SYS_ADMIN_NR	21
+#define CAP_MKNOD_NR		27
+#define CAP_SYSLOG_NR		34
+#define CAP_PERFMON_NR		38
+#define CAP_BPF_NR		39
+
+#define AF_UNIX_NR		1
+#define AF_INET_NR		2
+#define AF_INET6_NR		10
+#define AF_NETLINK_NR		16
+#define SOCK_RAW_NR		3
+#define SHM_RDONLY_FLAG		010000
+#define KEY_NEED_WRITE_NR	3
+
+SEC("lsm/capable")
+int BPF_PROG(af_capable, const struct cred *cred, struct user_namespace *ns, int cap,
+	     unsigned int opts, int ret)
+{
+	if (ret)
+		return ret;
+	switch (cap) {
+	case CAP_NET_ADMIN_NR:	/* routes, NAT, traffic control, tunnels */
+	case CAP_NET_RAW_NR:	/* raw and packet sockets */
+	case CAP_SYS_MODULE_NR:
+	case CAP_SYS_RAWIO_NR:	/* /dev/mem, port I/O, raw SCSI */
+	case CAP_SYS_PTRACE_NR:
+	case CAP_SYS_ADMIN_NR:	/* mounts, namespaces, BPF, perf, much else */
+	case CAP_MKNOD_NR:	/* device nodes of its own choosing */
+	case CAP_SYSLOG_NR:
+	case CAP_PERFMON_NR:
+	case CAP_BPF_NR:
+		break;
+	default:
+		return 0;
+	}
+	/* Only the process's own checks: not when it asks about another's credentials. */
+	if (cred != bpf_get_current_task_btf()->cred)
+		return 0;
+	return af_confined(AF_CONF_CAP, (__u64)cap, -EPERM);
+}
+
+SEC("lsm/socket_create")
+int BPF_PROG(af_socket_create, int family, int type, int protocol, int kern, int ret)
+{
+	if (ret)
+		return ret;
+	if (kern)
+		return 0; /* the kernel's own sockets */
+	/* Sends on Internet sockets are judged where they go; Unix ones carry taint. */
+	if ((family == AF_INET_NR || family == AF_INET6_NR) && (type & 0xf) != SOCK_RAW_NR)
+		return 0;
+	if (family == AF_UNIX_NR || family == AF_NETLINK_NR)
+		return 0;
+	return af_confined(AF_CONF_SOCKET, ((__u64)family << 16) | (type & 0xffff), -EACCES);
+}
+
+SEC("lsm/msg_queue_msgsnd")
+int BPF_PROG(af_msg_queue_msgsnd, struct kern_ipc_perm *perm, struct msg_msg *msg, int msqflg,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return af_confined(AF_CONF_MSGQ, 0, -EACCES);
+}
+
+SEC("lsm/shm_shmat")
+int BPF_PROG(af_shm_shmat, struct kern_ipc_perm *perm, char *shmaddr, int shmflg, int ret)
+{
+	if (ret)
+		return ret;
+	if (shmflg & SHM_RDONLY_FLAG)
+		return 0; /* reading it taints nobody else */
+	return af_confined(AF_CONF_SHM, 0, -EACCES);
+}
+
+SEC("lsm/key_alloc")
+int BPF_PROG(af_key_alloc, struct key *key, const struct cred *cred, unsigned long flags, int ret)
+{
+	if (ret)
+		return ret;
+	return af_confined(AF_CONF_KEY, 0, -EACCES);
+}
+
+SEC("lsm/key_permission")
+int BPF_PROG(af_key_permission, void *key_ref, const struct cred *cred, unsigned int need_perm,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	if (need_perm != KEY_NEED_WRITE_NR)
+		return 0;
+	return af_confined(AF_CONF_KEY, 1, -EACCES);
+}
