@@ -58,6 +58,7 @@ struct walk {
 	struct inode *first;	/* the parent directory */
 	__u32 above;		/* labels found above the starting inode */
 	__u32 done;		/* reached the root or a cached directory */
+	__u32 cut;		/* stopped at a dentry cut off from its tree (a file handle's) */
 };
 
 /* One level up: bpf_loop's callback, so that the walk is verified once. */
@@ -72,8 +73,18 @@ static long walk_step(__u32 i, void *data)
 	if (!w->d)
 		goto done;
 	parent = w->d->d_parent;
-	if (!parent || parent == w->d)
+	if (!parent)
 		goto done;
+	if (parent == w->d) {
+		/*
+		 * The top: the root of its file system, or a dentry that a
+		 * file handle (open_by_handle_at) brought in without its
+		 * parents. What is above the latter is not known.
+		 */
+		if (w->d != w->d->d_sb->s_root)
+			w->cut = 1;
+		goto done;
+	}
 	pi = parent->d_inode;
 	if (!pi)
 		goto done;
@@ -120,6 +131,20 @@ static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode
 		 */
 		*flags |= AF_EVF_UNKNOWN;
 		return c->pol->rooted | own;
+	}
+	if (w.cut) {
+		/*
+		 * Cut off from its parents: it may sit under any labelled
+		 * directory of its file system. Fail closed to those (the
+		 * entry {dev, 0} holds them), and cache nothing.
+		 */
+		struct af_inode_key fk = { .dev = inode->i_sb->s_dev, .ino = 0 };
+		struct af_label_val *fv = bpf_map_lookup_elem(c->labels, &fk);
+
+		if (!fv)
+			return own | w.above; /* nothing on this file system is labelled by a path */
+		*flags |= AF_EVF_UNKNOWN;
+		return own | w.above | fv->labels;
 	}
 	if (ic) {
 		ic->labels = own | w.above;
@@ -815,4 +840,68 @@ int BPF_PROG(af_pipe_read_exit, struct kiocb *iocb, struct iov_iter *to, ssize_t
 	if (pt && pt->taint)
 		af_taint_from(pt->taint, AF_SRC_PIPE, pt->from, 0);
 	return 0;
+}
+
+/*
+ * Mounts. Mounting anything over a labelled directory or file replaces what
+ * its readers get: a write on it. archfence's pins' file system may not be
+ * unmounted by anyone; once locked, nor may a file system that holds
+ * labelled paths.
+ */
+#define MS_REMOUNT_FLAG		32
+#define MS_PROPAGATION		((1 << 17) | (1 << 18) | (1 << 19) | (1 << 20))
+
+SEC("lsm/sb_mount")
+int BPF_PROG(af_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	struct dentry *d = path->dentry;
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (flags & (MS_REMOUNT_FLAG | MS_PROPAGATION))
+		return 0; /* nothing is put over the path */
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_inode(&c, AF_OP_WRITE, d->d_inode, d, AF_REPLACE);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(af_move_mount, const struct path *from_path, const struct path *to_path, int ret)
+{
+	struct dentry *d = to_path->dentry;
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_inode(&c, AF_OP_WRITE, d->d_inode, d, AF_REPLACE);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(af_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	struct af_inode_key k = { .dev = mnt->mnt_sb->s_dev, .ino = 0 };
+	struct af_label_val *v;
+	struct af_event *ev;
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	v = bpf_map_lookup_elem(c.labels, &k);
+	if (!v)
+		return 0; /* nothing labelled on it */
+	if (!(v->labels & AF_SELF_BIT) && !(c.flags & AF_STATE_LOCKED))
+		return 0; /* labelled data may go offline while unlocked */
+	af_count_decision(AF_OP_WRITE, AF_DENY, v->labels);
+	ev = af_event_new(&c, AF_EV_FILE, AF_OP_WRITE, AF_DENY, v->labels, k.dev, 0);
+	if (ev) {
+		event_path(ev, mnt->mnt_root);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return -EPERM;
 }

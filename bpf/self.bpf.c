@@ -10,7 +10,35 @@
 #include "archfence.bpf.h"
 
 #define BPF_PROG_LOAD_CMD		5
+#define BPF_LINK_UPDATE_CMD		29
 #define BPF_LINK_GET_FD_BY_ID_CMD	30
+#define BPF_LINK_DETACH_CMD		34
+
+extern const struct file_operations bpf_link_fops __ksym;
+
+/*
+ * The id of the BPF link behind descriptor fd of the current process, or 0:
+ * a descriptor of one of archfence's links may have come from the pins
+ * (BPF_OBJ_GET, which no hook sees); what matters is what is done with it.
+ */
+static __always_inline __u32 link_id_of_fd(__u32 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file **fds, *f = NULL;
+	struct bpf_link *link;
+	unsigned int max;
+
+	max = BPF_CORE_READ(task, files, fdt, max_fds);
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (!fds || fd >= max || fd >= (1u << 20))
+		return 0;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return 0;
+	if (BPF_CORE_READ(f, f_op) != &bpf_link_fops)
+		return 0;
+	link = BPF_CORE_READ(f, private_data);
+	return link ? BPF_CORE_READ(link, id) : 0;
+}
 #define FMODE_WRITE_FLAG		0x2
 
 static __always_inline bool locked(void)
@@ -76,6 +104,15 @@ int BPF_PROG(af_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
 
 	if (ret)
 		return ret;
+	if (cmd == BPF_LINK_DETACH_CMD || cmd == BPF_LINK_UPDATE_CMD) {
+		__u32 fd = cmd == BPF_LINK_DETACH_CMD ? attr->link_detach.link_fd :
+							attr->link_update.link_fd;
+		__u64 key = AF_OWN_KEY(AF_OWN_SPACE_LINK, link_id_of_fd(fd));
+
+		if (bpf_map_lookup_elem(&af_own, &key) && (!af_is_controller() || locked()))
+			return refuse(AF_SELF_LINK);
+		return 0;
+	}
 	if (cmd == BPF_LINK_GET_FD_BY_ID_CMD) {
 		__u64 key = AF_OWN_KEY(AF_OWN_SPACE_LINK, attr->link_id);
 
@@ -124,4 +161,55 @@ int BPF_PROG(af_self_traceme, struct task_struct *parent, int ret)
 		return refuse(AF_SELF_TRACE);
 	/* A tainted process would hand its memory to a tracer no hook sees read it. */
 	return af_confined(AF_CONF_PTRACE, parent->tgid, -EPERM);
+}
+
+/*
+ * Locked: the kernel's own windows onto memory and I/O close, as under
+ * lockdown=confidentiality, without a reboot: /proc/kcore, /dev/mem, kprobes
+ * and tracefs, perf, BPF that reads kernel memory, kexec, hibernation, module
+ * parameters, raw I/O ports. (archfence's own programs are loaded before the
+ * lock and only run after it.)
+ */
+SEC("lsm/locked_down")
+int BPF_PROG(af_locked_down, enum lockdown_reason what, int ret)
+{
+	if (ret)
+		return ret;
+	if (!locked())
+		return 0;
+	if (what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_NONE) ||
+	    what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_INTEGRITY_MAX) ||
+	    what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_CONFIDENTIALITY_MAX))
+		return 0;
+	return -EPERM;
+}
+
+/* Locked: no kernel modules and no kexec images, signed or not. */
+SEC("lsm/kernel_read_file")
+int BPF_PROG(af_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	if (!locked())
+		return 0;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE) ||
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE) ||
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_INITRAMFS))
+		return -EPERM;
+	return 0;
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(af_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	if (ret)
+		return ret;
+	if (!locked())
+		return 0;
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE) ||
+	    id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE) ||
+	    id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_INITRAMFS))
+		return -EPERM;
+	return 0;
 }

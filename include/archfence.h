@@ -51,6 +51,11 @@ struct af_inode_key {
 };
 
 /* Key of a block device in the label map: dev = AF_BLKDEV_DEV, ino = its dev_t. */
+/*
+ * Key of a file system in the label map: dev = its device, ino = 0: the
+ * labels of every labelled path on it (for objects reached without their
+ * parents, through a file handle), and archfence's own for its pins' bpffs.
+ */
 #define AF_BLKDEV_DEV	(~0ull)
 
 /* Value of the label map. */

@@ -171,6 +171,10 @@ static int walk_tree(struct entries *e, const struct policy_path *pp, size_t *fo
 		mount_root = ent->fts_level > 0 && ent->fts_parent &&
 			     ent->fts_parent->fts_statp &&
 			     st->st_dev != ent->fts_parent->fts_statp->st_dev;
+		if (mount_root)
+			err = entries_add(e, af_kdev(st->st_dev), 0, pp->labels, AF_LV_LINKED);
+		if (err)
+			break;
 		if (mount_root || (!S_ISDIR(st->st_mode) && st->st_nlink > 1)) {
 			err = entries_add(e, af_kdev(st->st_dev), st->st_ino, pp->labels, AF_LV_LINKED);
 			if (err)
@@ -261,6 +265,7 @@ static const char *const self_paths[] = {
 static int add_self_path(struct entries *e, const char *path, __u32 flags, bool must)
 {
 	struct stat st;
+	int err;
 
 	if (stat(path, &st)) {
 		if (!must && errno == ENOENT)
@@ -268,7 +273,11 @@ static int add_self_path(struct entries *e, const char *path, __u32 flags, bool 
 		log_warn(errno, "policy: cannot protect %s", path);
 		return -errno;
 	}
-	return entries_add(e, af_kdev(st.st_dev), st.st_ino, 1u << AF_SELF_LABEL, AF_LV_ROOT | flags);
+	err = entries_add(e, af_kdev(st.st_dev), st.st_ino, 1u << AF_SELF_LABEL, AF_LV_ROOT | flags);
+	/* The pins' file system: it may not be unmounted (mounts.bpf.c). */
+	if (!err && !strcmp(path, AF_PIN_DIR))
+		err = entries_add(e, af_kdev(st.st_dev), 0, 1u << AF_SELF_LABEL, AF_LV_ROOT);
+	return err;
 }
 
 const char *generation_next_controller;
@@ -547,6 +556,8 @@ int generation_build(const struct policy *p, struct af_generation *g)
 			continue;
 		}
 		err = entries_add(&e, pp->dev, pp->ino, pp->labels, AF_LV_ROOT);
+		if (!err)
+			err = entries_add(&e, pp->dev, 0, pp->labels, AF_LV_ROOT);
 		if (!err && pp->dir)
 			err = walk_tree(&e, pp, &linked);
 		if (!err) {

@@ -192,6 +192,8 @@ static struct named_entry *named_entries(const struct af_label_entry *v, size_t 
 	for (i = 0; i < n; i++) {
 		uint64_t names = 0;
 
+		if (!v[i].key.ino)
+			continue; /* a file system's summary, not an inode */
 		for (l = 0; l < AF_MAX_LABELS; l++)
 			if (v[i].val.labels & (1u << l))
 				names |= bit[l];

@@ -476,6 +476,40 @@ static int do_thread_write(const char *src, const char *dst)
 	return 0;
 }
 
+/*
+ * A file by handle, as an attacker with root would: the handle, then the
+ * dentry cache dropped, so that the file comes back without its parents.
+ */
+static int do_handle_read(const char *path)
+{
+	struct { struct file_handle fh; unsigned char b[128]; } h = { .fh.handle_bytes = 128 };
+	int mount_id, mfd, fd, dc;
+	char c;
+
+	CHECK(name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0));
+	mfd = open(path, O_PATH);
+	CHECK(mfd);
+	sync();
+	dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (dc >= 0) {
+		if (write(dc, "3", 1) != 1)
+			perror("try: drop_caches");
+		close(dc);
+	}
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY);
+	close(mfd);
+	CHECK(fd);
+	if (read(fd, &c, 1) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -495,6 +529,7 @@ static int usage(void)
 		"  after-read SRC OP ARGS...   (read SRC first, then OP; a child for vm-write is made before)\n"
 		"  msgsnd X | shmat X | add-key X | raw-socket X | packet-socket X | vsock X\n"
 		"  mount-tmpfs DIR | vm-write X | thread-write SRC DST\n"
+		"  handle-read PATH | open-ioctl PATH\n"
 		"  chroot DIR OP ARGS...   (the rest inside DIR)\n");
 	return 2;
 }
@@ -621,6 +656,14 @@ int main(int argc, char **argv)
 			return r;
 		}
 		return main(argc - 2, argv + 2);
+	}
+	if (!strcmp(op, "handle-read"))
+		return report(do_handle_read(a));
+	if (!strcmp(op, "open-ioctl")) {
+		fd = open(a, O_WRONLY | O_RDWR);	/* access mode 3: for ioctls */
+		if (fd >= 0)
+			close(fd);
+		return report(fd);
 	}
 	if (!strcmp(op, "msgsnd"))
 		return report(do_msgsnd());

@@ -86,6 +86,28 @@ setup_file() {
 	[ "$(jq -s 'map(select(.action == "deny")) | length' <<<"$output")" -ge 1 ]
 }
 
+@test "locked: the kernel's windows close: /proc/kcore, kprobe events, module loading (twins in 2-unlocked)" {
+	run head -c 16 /proc/kcore
+	echo "kcore: $status $output"
+	[ "$status" -ne 0 ]
+	run sh -c 'echo "p:afprobe vfs_write" >>/sys/kernel/tracing/kprobe_events'
+	echo "kprobe: $status $output"
+	[ "$status" -ne 0 ]
+	run modprobe dummy
+	echo "modprobe: $status $output"
+	[ "$status" -ne 0 ]
+	! grep -q '^dummy ' /proc/modules
+	refused read "$T/secret/a.txt"
+	allowed read "$T/open/a.txt"
+}
+
+@test "locked: the pins' file system cannot be unmounted" {
+	run umount -l /sys/fs/bpf
+	[ "$status" -ne 0 ]
+	mountpoint -q /sys/fs/bpf
+	refused read "$T/secret/a.txt"
+}
+
 @test "reboot" {
 	"$AF_TOP/tests/vm/reboot"
 }

@@ -16,6 +16,18 @@ teardown() { af_diag; }
 	[ "$(jq -r .loaded <<<"$output")" = false ]
 }
 
+@test "unlocked, the kernel's windows are open as the kernel itself allows (the twins of 1-locked)" {
+	run head -c 16 /proc/kcore
+	[ "$status" -eq 0 ]
+	run sh -c 'echo "p:afprobe vfs_write" >>/sys/kernel/tracing/kprobe_events'
+	[ "$status" -eq 0 ]
+	echo "-:afprobe" >>/sys/kernel/tracing/kprobe_events
+	run modprobe dummy
+	[ "$status" -eq 0 ]
+	grep -q '^dummy ' /proc/modules
+	rmmod dummy
+}
+
 @test "after a reboot a policy applies and unloads again" {
 	mkdir -p "$T/secret"
 	echo "secret data" >"$T/secret/a.txt"

@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# The ways around the file checks and around the pins, as root would try
+# them: a file by handle with the dentry cache dropped, an open for neither
+# reading nor writing (for ioctls) on a labelled file or the block device
+# under it, a mount over a labelled directory, unmounting the pins' file
+# system, detaching a program through its pinned link. Each refused attempt
+# is paired with the same attempt on an unlabelled twin.
+
+load lib
+
+setup_file() {
+	af_fresh_tree
+	mkdir -p "$T"/{secret,open,mnt,twin,disk/labelled}
+	echo "secret data" >"$T/secret/a.txt"
+	echo "open data" >"$T/open/a.txt"
+	# A file system with no labelled path on it, for the file handle twin.
+	mkdir -p "$T/plainfs"
+	mount -t tmpfs af-plain "$T/plainfs"
+	echo "plain data" >"$T/plainfs/p.txt"
+	# Two loop devices: one holds a labelled file system, the other not.
+	echo "on the labelled disk" >"$T/disk/labelled/d.txt"
+	mkfs.ext4 -q -F -d "$T/disk" "$T/labelled.img" 16M
+	mkfs.ext4 -q -F "$T/plain.img" 16M
+	mkdir -p "$T/ldisk"
+	mount -o loop "$T/labelled.img" "$T/ldisk"
+	LDEV=$(findmnt -n -o SOURCE "$T/ldisk")
+	PDEV=$(losetup -f --show "$T/plain.img")
+	echo "$LDEV $PDEV" >"$T/devs"
+	policy "$T/policy.yaml" <<-EOF
+	paths:
+	  $T/secret: secret
+	  $T/ldisk/labelled: secret
+	EOF
+	apply "$T/policy.yaml"
+}
+
+teardown_file() {
+	umount "$T/mnt" "$T/twin" "$T/plainfs" "$T/ldisk" 2>/dev/null || true
+	read -r _ pdev <"$T/devs" 2>/dev/null && losetup -d "$pdev" 2>/dev/null || true
+	af_cleanup
+}
+
+@test "a file opened by handle, its parents dropped from the cache, is refused; a plain path stays refused" {
+	refused handle-read "$T/secret/a.txt"
+	refused read "$T/secret/a.txt"
+	allowed handle-read "$T/plainfs/p.txt"
+	allowed read "$T/open/a.txt"
+}
+
+@test "an open for neither reading nor writing (ioctls) of a labelled file counts as both" {
+	refused open-ioctl "$T/secret/a.txt"
+	allowed open-ioctl "$T/open/a.txt"
+}
+
+@test "the block device under a labelled path: an ioctl open is refused; another disk's is allowed" {
+	read -r ldev pdev <"$T/devs"
+	refused open-ioctl "$ldev"
+	refused read "$ldev"
+	allowed open-ioctl "$pdev"
+	allowed read "$pdev"
+}
+
+@test "a mount over a labelled directory is refused; over an unlabelled one it is allowed" {
+	run mount -t tmpfs af-over "$T/secret"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"ermission denied"* ]]
+	refused read "$T/secret/a.txt"
+	run mount --bind "$T/open" "$T/secret"
+	[ "$status" -ne 0 ]
+	refused read "$T/secret/a.txt"
+	run mount -t tmpfs af-twin "$T/twin"
+	[ "$status" -eq 0 ]
+	umount "$T/twin"
+}
+
+@test "the pins' file system cannot be unmounted, even lazily; another tmpfs can" {
+	run umount -l /sys/fs/bpf
+	echo "$output"
+	[ "$status" -ne 0 ]
+	mountpoint -q /sys/fs/bpf
+	run "$AF" status --json
+	[ "$(jq -r .attached <<<"$output")" = true ]
+	refused read "$T/secret/a.txt"
+	mount -t tmpfs af-twin "$T/twin"
+	run umount -l "$T/twin"
+	[ "$status" -eq 0 ]
+}
+
+@test "a program's link obtained through its pin cannot be detached" {
+	link=$(ls /sys/fs/bpf/archfence/links | head -n1)
+	[ -n "$link" ]
+	run bpftool link detach pinned "/sys/fs/bpf/archfence/links/$link"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	run "$AF" status --json
+	[ "$(jq -r .attached <<<"$output")" = true ]
+	refused read "$T/secret/a.txt"
+	allowed read "$T/open/a.txt"
+}
