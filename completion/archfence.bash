@@ -3,6 +3,8 @@
 # the policy in force (archfence list --labels; the built-in labels when that
 # cannot be read, as an ordinary user), policy files and other paths.
 # shellcheck shell=bash
+# COMPREPLY=($(compgen ...)) with IFS set to a newline, as bash-completion does:
+# shellcheck disable=SC2207
 
 # The commands, from "archfence --help".
 _archfence_commands()
