@@ -14,8 +14,6 @@
 #define BPF_LINK_GET_FD_BY_ID_CMD	30
 #define BPF_LINK_DETACH_CMD		34
 
-extern const struct file_operations bpf_link_fops __ksym;
-
 /*
  * The id of the BPF link behind descriptor fd of the current process, or 0:
  * a descriptor of one of archfence's links may have come from the pins
@@ -25,7 +23,10 @@ static __always_inline __u32 link_id_of_fd(__u32 fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file **fds, *f = NULL;
+	const unsigned char *name;
 	struct bpf_link *link;
+	__u64 word = 0;
+	char end = 1;
 	unsigned int max;
 
 	max = BPF_CORE_READ(task, files, fdt, max_fds);
@@ -34,7 +35,11 @@ static __always_inline __u32 link_id_of_fd(__u32 fd)
 		return 0;
 	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
 		return 0;
-	if (BPF_CORE_READ(f, f_op) != &bpf_link_fops)
+	/* A link's file is an anonymous inode named "bpf_link" (anon_inode:bpf_link). */
+	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	if (!name || bpf_probe_read_kernel(&word, sizeof(word), name) ||
+	    word != 0x6b6e696c5f667062ull /* "bpf_link", little-endian */ ||
+	    bpf_probe_read_kernel(&end, 1, name + 8) || end)
 		return 0;
 	link = BPF_CORE_READ(f, private_data);
 	return link ? BPF_CORE_READ(link, id) : 0;
