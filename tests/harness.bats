@@ -50,6 +50,20 @@ VM="$BATS_TEST_DIRNAME/vm/run"
 	[[ "$output" == *"archfence can enforce here"* ]]
 }
 
+@test "under lockdown=confidentiality, doctor and apply say truthfully that archfence cannot load" {
+	run "$VM" -q --append lockdown=confidentiality -- build/archfence doctor
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"lockdown is confidentiality"* ]]
+	[[ "$output" == *"lockdown=integrity"* ]]
+	[[ "$output" != *"can enforce here"* ]]
+	run "$VM" -q --append lockdown=confidentiality -- sh -c \
+		'mkdir -p /srv/x && printf "paths:\n  /srv/x: secret\n" >/tmp/p.yaml && build/archfence apply /tmp/p.yaml'
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"lockdown is confidentiality"* ]]
+}
+
 @test "apply on a guest whose LSM list lacks bpf refuses to claim enforcement" {
 	run "$VM" -q --no-bpf-ok --append lsm=landlock,yama -- sh -c \
 		'mkdir -p /srv/x && printf "paths:\n  /srv/x: secret\n" >/tmp/p.yaml && build/archfence apply /tmp/p.yaml'

@@ -194,6 +194,19 @@ static int run_doctor(int argc, char **argv)
 	else
 		say(quiet, "ok", "the BPF file system is mounted on /sys/fs/bpf", NULL);
 
+	/*
+	 * The programs read kernel memory (BPF CO-RE reads of dentries, sockets
+	 * and tasks), which lockdown=confidentiality forbids: they would not load.
+	 */
+	if (read_line("/sys/kernel/security/lockdown", buf, sizeof(buf)) &&
+	    strstr(buf, "[confidentiality]")) {
+		fail = true;
+		say(quiet, "FAIL", "kernel lockdown is confidentiality: archfence's programs read kernel "
+				   "memory, which it forbids, so they cannot be loaded",
+		    "boot with lockdown=integrity instead, and lock archfence (archfence lock, or lock: "
+		    "yes): locked, archfence closes the same windows onto kernel memory itself");
+	}
+
 	if (!fail) {
 		if (kernel_probe(why, sizeof(why))) {
 			fail = true;

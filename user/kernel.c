@@ -1126,6 +1126,18 @@ int kernel_probe(char *why, size_t len)
 			 "CONFIG_DEBUG_INFO_BTF=y");
 		return -EOPNOTSUPP;
 	}
+	f = fopen("/sys/kernel/security/lockdown", "r");
+	if (f) {
+		if (!fgets(lsm, sizeof(lsm), f))
+			lsm[0] = 0;
+		fclose(f);
+		if (strstr(lsm, "[confidentiality]")) {
+			snprintf(why, len, "kernel lockdown is confidentiality, which forbids BPF programs "
+				 "that read kernel memory, as archfence's do: boot with lockdown=integrity "
+				 "and lock archfence instead (it then closes those windows itself)");
+			return -EOPNOTSUPP;
+		}
+	}
 	return probe_lsm_load(why, len);
 }
 
