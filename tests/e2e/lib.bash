@@ -69,13 +69,22 @@ quiet_allowed() {
 	fi
 }
 
+# A suite's applies record its policy as the one the next boot (or the
+# daemon) applies, and keep it as the last good one: unloaded, both go, so
+# that the next suite's daemon starts from its own policy.
+af_forget_boot_policy() {
+	rm -rf /var/lib/archfence/boot-policy /var/lib/archfence/last-good
+}
+
 af_fresh_tree() {
 	"$AF" unload >/dev/null 2>&1 || true
+	af_forget_boot_policy
 	rm -rf "$T"
 	mkdir -p "$T"
 }
 
 af_cleanup() {
 	"$AF" unload >/dev/null 2>&1 || true
+	af_forget_boot_policy
 	rm -rf "$T"
 }

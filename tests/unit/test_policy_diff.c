@@ -313,7 +313,7 @@ TEST(inodes_many_names_across_generations)
 	for (i = 0; i < AF_SELF_LABEL; i++) {
 		snprintf(w[i], AF_LABEL_NAME_MAX, "was%d", i);
 		snprintf(n[i], AF_LABEL_NAME_MAX, "now%d", i);
-		v[i] = (struct af_label_entry)E(1, (__u64)i, 1u << i);
+		v[i] = (struct af_label_entry)E(1, (__u64)i + 1, 1u << i);
 	}
 	CHECK_INT(pdiff_inodes(v, AF_SELF_LABEL, w, v, AF_SELF_LABEL, n, &d), 0);
 	CHECK_INT(d.changed, AF_SELF_LABEL);
