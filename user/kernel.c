@@ -702,7 +702,7 @@ static int protect_pins(struct af_generation *g, const char *base)
 
 	if (stat(base, &st))
 		return -errno;
-	e = realloc(g->entries, (g->nentries + 1) * sizeof(*e));
+	e = realloc(g->entries, (g->nentries + 2) * sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	g->entries = e;
@@ -710,6 +710,10 @@ static int protect_pins(struct af_generation *g, const char *base)
 	e[g->nentries].key.ino = st.st_ino;
 	e[g->nentries].val.labels = 1u << AF_SELF_LABEL;
 	e[g->nentries].val.flags = AF_LV_ROOT;
+	g->nentries++;
+	/* Their file system, which may not be unmounted (see af_sb_umount). */
+	e[g->nentries] = e[g->nentries - 1];
+	e[g->nentries].key.ino = 0;
 	g->nentries++;
 	return 0;
 }

@@ -484,10 +484,22 @@ static int do_handle_read(const char *path)
 {
 	struct { struct file_handle fh; unsigned char b[128]; } h = { .fh.handle_bytes = 128 };
 	int mount_id, mfd, fd, dc;
-	char c;
+	char c, dir[4096];
 
 	CHECK(name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0));
-	mfd = open(path, O_PATH);
+	/* Any descriptor on the same mount will do: the nearest directory that opens. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	do {
+		char *slash = strrchr(dir, '/');
+
+		if (!slash || slash == dir) {
+			snprintf(dir, sizeof(dir), "/");
+			mfd = open(dir, O_RDONLY | O_DIRECTORY);
+			break;
+		}
+		*slash = 0;
+		mfd = open(dir, O_RDONLY | O_DIRECTORY);
+	} while (mfd < 0);
 	CHECK(mfd);
 	sync();
 	dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
