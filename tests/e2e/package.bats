@@ -112,6 +112,22 @@ teardown_file() {
 	[ "$status" -eq 0 ]
 }
 
+@test "an upgrade over the enforcing package enforces again with the same policy" {
+	local d
+	d=$(deb)
+	refused read "$T/secret/a.txt"
+	# dpkg replaces archfence's protected files: the old package's prerm
+	# unloads it, the new one's postinst starts the service again
+	run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall \
+		-o Dpkg::Options::=--force-confold "$d"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	systemctl is-active -q archfence.service
+	refused read "$T/secret/a.txt"
+	allowed read "$T/open/a.txt"
+	grep -q "the administrator's own policy" "$CONF"
+}
+
 @test "apt-get purge unloads archfence and removes all but the edited policy" {
 	run env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q archfence
 	echo "$output"
