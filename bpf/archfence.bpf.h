@@ -416,28 +416,10 @@ static __always_inline __u32 af_sink_of(const struct af_task *t)
  * process, sink). At the sink (at_sink), other is the tainted sender as far
  * as it is known; otherwise the current process is the sender and other 0.
  * refuse: the sink's policy refuses tainted data (only when enforcing).
- * Returns what the sender gets: 0 or -EACCES.
+ * Returns what the sender gets: 0 or -EACCES. A global function (maps.bpf.c),
+ * verified once rather than inline at every call.
  */
-static __always_inline int af_sink_record(__u32 sink, __u32 labels, __u32 other, bool at_sink,
-					  bool refuse)
-{
-	struct af_ctx c;
-	struct af_event *ev;
-	__u32 action = AF_AUDIT;
-
-	if (af_ctx_get(&c))
-		return 0; /* no policy in force: nothing is tainted either */
-	if (refuse && c.pol->mode == AF_MODE_ENFORCE)
-		action = AF_DENY;
-	af_count_decision(AF_OP_SEND, action, labels);
-	ev = af_event_new(&c, AF_EV_SINK, AF_OP_SEND, action, labels, AF_LV_SINK_ID(sink), other);
-	if (ev) {
-		if (at_sink)
-			ev->flags |= AF_EVF_AT_SINK;
-		bpf_ringbuf_submit(ev, 0);
-	}
-	return action == AF_DENY ? -EACCES : 0;
-}
+int af_sink_record(__u32 sink, __u32 labels, __u32 other, __u32 at_sink, __u32 refuse);
 
 /*
  * The current process has read data carrying labels, from src (AF_SRC_*;
@@ -485,27 +467,9 @@ static __always_inline int af_taint_from(__u32 labels, __u32 src, __u64 a, __u64
 /*
  * The current process is tainted and tried to hand data on by a way that
  * does not carry taint: refused and recorded (in audit mode, recorded only).
- * err: the errno the caller returns, negative.
+ * err: the errno the caller returns, negative. Global, in maps.bpf.c.
  */
-static __always_inline int af_confined(__u32 what, __u64 detail, int err)
-{
-	struct af_task *t = af_task_of_current();
-	struct af_event *ev;
-	struct af_ctx c;
-	__u32 action = AF_DENY;
-
-	if (af_ctx_get(&c) || !t || !t->taint)
-		return 0;
-	if (c.pol->mode == AF_MODE_OFF)
-		return 0;
-	if (c.pol->mode != AF_MODE_ENFORCE)
-		action = AF_AUDIT;
-	af_count_decision(AF_OP_SEND, action, t->taint);
-	ev = af_event_new(&c, AF_EV_CONFINED, AF_OP_SEND, action, t->taint, what, detail);
-	if (ev)
-		bpf_ringbuf_submit(ev, 0);
-	return action == AF_DENY ? err : 0;
-}
+int af_confined(__u32 what, __u64 detail, int err);
 
 /*
  * File systems that hold data: everything but the kernel's own pseudo

@@ -5,6 +5,49 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Global functions: verified once, not inline at every call (see archfence.bpf.h). */
+__noinline int af_sink_record(__u32 sink, __u32 labels, __u32 other, __u32 at_sink, __u32 refuse)
+{
+	struct af_ctx c;
+	struct af_event *ev;
+	__u32 action = AF_AUDIT;
+
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force: nothing is tainted either */
+	if (refuse && c.pol->mode == AF_MODE_ENFORCE)
+		action = AF_DENY;
+	af_count_decision(AF_OP_SEND, action, labels);
+	ev = af_event_new(&c, AF_EV_SINK, AF_OP_SEND, action, labels, AF_LV_SINK_ID(sink), other);
+	if (ev) {
+		if (at_sink)
+			ev->flags |= AF_EVF_AT_SINK;
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return action == AF_DENY ? -EACCES : 0;
+}
+
+
+__noinline int af_confined(__u32 what, __u64 detail, int err)
+{
+	struct af_task *t = af_task_of_current();
+	struct af_event *ev;
+	struct af_ctx c;
+	__u32 action = AF_DENY;
+
+	if (af_ctx_get(&c) || !t || !t->taint)
+		return 0;
+	if (c.pol->mode == AF_MODE_OFF)
+		return 0;
+	if (c.pol->mode != AF_MODE_ENFORCE)
+		action = AF_AUDIT;
+	af_count_decision(AF_OP_SEND, action, t->taint);
+	ev = af_event_new(&c, AF_EV_CONFINED, AF_OP_SEND, action, t->taint, what, detail);
+	if (ev)
+		bpf_ringbuf_submit(ev, 0);
+	return action == AF_DENY ? err : 0;
+}
+
+
 #ifdef AF_TEST_VARIANT
 /*
  * The test suite's second build (make variant): its maps differ from the
