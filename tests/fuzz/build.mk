@@ -3,7 +3,7 @@
 # Built with clang and libFuzzer, AddressSanitizer and UBSan, from the
 # policy sources themselves (not the objects the controller links).
 
-FUZZ_SRCS := tests/fuzz/fuzz_policy.c $(wildcard user/policy*.c) user/log.c
+FUZZ_SRCS := tests/fuzz/fuzz_policy.c $(wildcard user/policy*.c) user/log.c user/util.c
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
