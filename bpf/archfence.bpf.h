@@ -419,7 +419,23 @@ static __always_inline __u32 af_sink_of(const struct af_task *t)
  * Returns what the sender gets: 0 or -EACCES. A global function (maps.bpf.c),
  * verified once rather than inline at every call.
  */
-int af_sink_record(__u32 sink, __u32 labels, __u32 other, __u32 at_sink, __u32 refuse);
+int af_sink_record_g(__u32 sink, __u32 labels, __u32 other, __u32 at_sink, __u32 refuse);
+
+/* A global function's result, as the verifier must see an LSM hook's: 0 or -errno. */
+static __always_inline int af_errno(int r)
+{
+	if (r >= 0)
+		return 0;
+	if (r < -4095)
+		return -EACCES;
+	return r;
+}
+
+static __always_inline int af_sink_record(__u32 sink, __u32 labels, __u32 other, __u32 at_sink,
+					  __u32 refuse)
+{
+	return af_errno(af_sink_record_g(sink, labels, other, at_sink, refuse));
+}
 
 /*
  * The current process has read data carrying labels, from src (AF_SRC_*;
@@ -469,7 +485,12 @@ static __always_inline int af_taint_from(__u32 labels, __u32 src, __u64 a, __u64
  * does not carry taint: refused and recorded (in audit mode, recorded only).
  * err: the errno the caller returns, negative. Global, in maps.bpf.c.
  */
-int af_confined(__u32 what, __u64 detail, int err);
+int af_confined_g(__u32 what, __u64 detail, int err);
+
+static __always_inline int af_confined(__u32 what, __u64 detail, int err)
+{
+	return af_errno(af_confined_g(what, detail, err));
+}
 
 /*
  * File systems that hold data: everything but the kernel's own pseudo

@@ -6,7 +6,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Global functions: verified once, not inline at every call (see archfence.bpf.h). */
-__noinline int af_sink_record(__u32 sink, __u32 labels, __u32 other, __u32 at_sink, __u32 refuse)
+__noinline int af_sink_record_g(__u32 sink, __u32 labels, __u32 other, __u32 at_sink, __u32 refuse)
 {
 	struct af_ctx c;
 	struct af_event *ev;
@@ -27,7 +27,7 @@ __noinline int af_sink_record(__u32 sink, __u32 labels, __u32 other, __u32 at_si
 }
 
 
-__noinline int af_confined(__u32 what, __u64 detail, int err)
+__noinline int af_confined_g(__u32 what, __u64 detail, int err)
 {
 	struct af_task *t = af_task_of_current();
 	struct af_event *ev;
