@@ -36,6 +36,12 @@ __noinline int af_confined_g(__u32 what, __u64 detail, int err)
 
 	if (af_ctx_get(&c) || !t || !t->taint)
 		return 0;
+	/*
+	 * Only data that may not be sent confines: a process that read
+	 * sensitive data (send: audit) may send it anyway, recorded.
+	 */
+	if (!(t->taint & c.pol->deny[AF_OP_SEND]))
+		return 0;
 	if (c.pol->mode == AF_MODE_OFF)
 		return 0;
 	if (c.pol->mode != AF_MODE_ENFORCE)
