@@ -262,7 +262,9 @@ s = socket.create_connection(('$CLOUD4', 9000)); s.sendall(d.encode()); s.close(
 "
 	[ "$status" -eq 0 ] && [ "$output" = sent ]
 	run "$AF" events --json
-	[ "$(jq -s 'map(select(.op == "send" and .action == "audit" and .destination == "'$CLOUD4':9000" and .labels == "sensitive")) | length' <<<"$output")" -eq 1 ]
+	# one record, and a summary of its repeats when the window has passed meanwhile
+	n=$(jq -s 'map(select(.op == "send" and .action == "audit" and .destination == "'$CLOUD4':9000" and .labels == "sensitive")) | length' <<<"$output")
+	[ "$n" -ge 1 ] && [ "$n" -le 2 ]
 }
 
 @test "unlabelled traffic to the cloud is untouched, and refused sends are recorded with the destination" {
