@@ -2,8 +2,7 @@
 # The ways around the file checks and around the pins, as root would try
 # them: a file by handle with the dentry cache dropped, an open for neither
 # reading nor writing (for ioctls) on a labelled file or the block device
-# under it, a mount over a labelled directory, unmounting the pins' file
-# system, detaching a program through its pinned link. Each refused attempt
+# under it, detaching a program through its pinned link. Each refused attempt
 # is paired with the same attempt on an unlabelled twin.
 
 load lib
@@ -58,33 +57,6 @@ teardown_file() {
 	refused read "$ldev"
 	allowed open-ioctl "$pdev"
 	allowed read "$pdev"
-}
-
-@test "a mount over a labelled directory is refused; over an unlabelled one it is allowed" {
-	run mount -t tmpfs af-over "$T/secret"
-	echo "$output"
-	[ "$status" -ne 0 ]
-	! mountpoint -q "$T/secret"
-	refused read "$T/secret/a.txt"
-	run mount --bind "$T/open" "$T/secret"
-	[ "$status" -ne 0 ]
-	refused read "$T/secret/a.txt"
-	run mount -t tmpfs af-twin "$T/twin"
-	[ "$status" -eq 0 ]
-	umount "$T/twin"
-}
-
-@test "the pins' file system cannot be unmounted, even lazily; another tmpfs can" {
-	run umount -l /sys/fs/bpf
-	echo "$output"
-	[ "$status" -ne 0 ]
-	mountpoint -q /sys/fs/bpf
-	run "$AF" status --json
-	[ "$(jq -r .attached <<<"$output")" = true ]
-	refused read "$T/secret/a.txt"
-	mount -t tmpfs af-twin "$T/twin"
-	run umount -l "$T/twin"
-	[ "$status" -eq 0 ]
 }
 
 @test "a program's link obtained through its pin cannot be detached" {

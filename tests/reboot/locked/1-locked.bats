@@ -101,13 +101,6 @@ setup_file() {
 	allowed read "$T/open/a.txt"
 }
 
-@test "locked: the pins' file system cannot be unmounted" {
-	run umount -l /sys/fs/bpf
-	[ "$status" -ne 0 ]
-	mountpoint -q /sys/fs/bpf
-	refused read "$T/secret/a.txt"
-}
-
 @test "reboot" {
 	"$AF_TOP/tests/vm/reboot"
 }
