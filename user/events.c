@@ -16,6 +16,7 @@
 #include "events.h"
 #include "util.h"
 #include "policy.h"
+#include "tasks.h"
 
 _Static_assert(sizeof(struct af_event) == 1160, "struct af_event layout changed");
 _Static_assert(sizeof(struct af_inode_key) == 16, "struct af_inode_key layout changed");
@@ -238,25 +239,9 @@ static void decode_exe(const struct af_event *ev, char *buf, size_t len)
 /* The systemd unit of the process, from its cgroup, while it lives. */
 static void decode_unit(const struct af_event *ev, char *buf, size_t len)
 {
-	char path[64], *line = NULL, *slash;
-	size_t cap = 0;
-	FILE *f;
-
-	buf[0] = 0;
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", ev->tgid);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (getline(&line, &cap, f) > 0) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		slash = strrchr(line, '/');
-		if (slash && (strstr(slash, ".service") || strstr(slash, ".scope")))
-			snprintf(buf, len, "%s", slash + 1);
-	}
-	free(line);
-	fclose(f);
+	tasks_unit((pid_t)ev->tgid, buf, len);
+	if (!strstr(buf, ".service") && !strstr(buf, ".scope"))
+		buf[0] = 0;
 }
 
 static void decode_time(const struct af_event *ev, char *buf, size_t len)
