@@ -20,6 +20,17 @@ VM="$BATS_TEST_DIRNAME/vm/run"
 	[ "$status" -eq 7 ]
 }
 
+@test "--stall: a command silent that long is stopped, and what ran is listed; one that prints goes on" {
+	run "$VM" -q --stall 20 -- sh -c 'echo started; sleep 600'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"printed nothing for"* ]]
+	[[ "$output" == *"sleep 600"* ]]
+	# the twin: a line every 10 s keeps it alive past the limit
+	run "$VM" -q --stall 20 -- sh -c 'for i in 1 2 3 4; do echo $i; sleep 10; done'
+	[ "$status" -eq 0 ]
+	[ "${lines[3]}" = 4 ]
+}
+
 @test "the 5.10 (bullseye) kernel boots and enables bpf" {
 	run "$VM" -q --kernel 5.10 -- sh -c 'uname -r; cat /sys/kernel/security/lsm'
 	[ "$status" -eq 0 ]
@@ -45,6 +56,9 @@ VM="$BATS_TEST_DIRNAME/vm/run"
 	[[ "$output" == *"bpf is not in the active LSM list (lockdown,capability,landlock,yama)"* ]]
 	[[ "$output" == *"lsm=lockdown,capability,landlock,yama,bpf"* ]]
 	[[ "$output" == *"GRUB_CMDLINE_LINUX"* ]]
+	# the Debian guest: GRUB first, grubby for RPM systems after it; never a bare lsm=bpf
+	[[ "$output" == *"update-grub"*"grubby --update-kernel=ALL --args=lsm=lockdown,capability,landlock,yama,bpf"* ]]
+	[[ "$output" != *"with lsm=bpf"* ]]
 	run "$VM" -q -- build/archfence doctor
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"archfence can enforce here"* ]]
@@ -69,5 +83,6 @@ VM="$BATS_TEST_DIRNAME/vm/run"
 		'mkdir -p /srv/x && printf "paths:\n  /srv/x: secret\n" >/tmp/p.yaml && build/archfence apply /tmp/p.yaml'
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"cannot enforce"* ]]
-	[[ "$output" == *"lsm="* ]]
+	[[ "$output" == *"lsm=lockdown,capability,landlock,yama,bpf"* ]]
+	[[ "$output" == *"grubby"* ]]
 }
