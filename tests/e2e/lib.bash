@@ -76,6 +76,20 @@ af_forget_boot_policy() {
 	rm -rf /var/lib/archfence/boot-policy /var/lib/archfence/last-good
 }
 
+# stat of a labelled file is a listing the policy may refuse (or audit): the
+# suites note the inodes and devices they need before they apply a policy.
+af_note_stat() { # FILE...
+	stat -c '%i %Hd:%Ld %n' "$@" >>"$T/.stat"
+}
+
+af_ino() { # FILE
+	awk -v f="$1" '{ n = $0; sub(/^[^ ]+ [^ ]+ /, "", n) } n == f { print $1 }' "$T/.stat"
+}
+
+af_dev() { # FILE: major:minor
+	awk -v f="$1" '{ n = $0; sub(/^[^ ]+ [^ ]+ /, "", n) } n == f { print $2 }' "$T/.stat"
+}
+
 af_fresh_tree() {
 	"$AF" unload >/dev/null 2>&1 || true
 	af_forget_boot_policy
@@ -83,7 +97,42 @@ af_fresh_tree() {
 	mkdir -p "$T"
 }
 
+# A process a suite started in the background and left behind (a daemon's
+# forked child serving a connection that never closes, say) keeps the write end
+# of bats's output pipes, and bats then waits for their end for ever after the
+# last test. Every such process adopted by PID 1 is killed, and named.
+af_reap() {
+	local pipes="" fd pid f link flags
+	for fd in 1 2 3; do
+		link=$(readlink "/proc/$BASHPID/fd/$fd" 2>/dev/null) || continue
+		[[ "$link" == pipe:* ]] && pipes+=" $link"
+	done
+	[ -n "$pipes" ] || return 0
+	for pid in $(ps -e -o pid= -o ppid= | awk '$2 == 1 { print $1 }'); do
+		for f in /proc/"$pid"/fd/*; do
+			link=$(readlink "$f" 2>/dev/null) || continue
+			[[ " $pipes " == *" $link "* ]] || continue
+			flags=$(awk '/^flags:/ { print $2 }' "/proc/$pid/fdinfo/${f##*/}" 2>/dev/null)
+			[ $((8#${flags:-0} & 3)) -ne 0 ] || continue	# the read end is bats's own
+			echo "# killed $pid, left behind: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" >&2
+			kill -9 "$pid" 2>/dev/null || true
+			break
+		done
+	done
+}
+
+# Delete network namespaces with every process still in them (a listener's
+# forked children too), so that none outlives its suite.
+af_netns_del() { # NAME...
+	local ns
+	for ns in "$@"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+
 af_cleanup() {
+	af_reap
 	"$AF" unload >/dev/null 2>&1 || true
 	af_forget_boot_policy
 	rm -rf "$T"
