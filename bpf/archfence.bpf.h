@@ -135,6 +135,22 @@ AF_MAP struct {
 	__type(value, struct af_sock_state);
 } af_sock SEC(".maps");
 
+/* Flows tainted processes sent into (see struct af_flow_key). */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct af_flow_key);
+	__type(value, __u32);
+} af_flows SEC(".maps");
+
+/* Whether any flow was ever recorded: receivers skip the lookup until then. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} af_flows_used SEC(".maps");
+
 /* Labelled inodes of each slot: a new map per generation, swapped in whole. */
 AF_MAP struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
@@ -198,6 +214,15 @@ AF_MAP struct {
 	__type(value, struct af_coalesce_val);
 } af_coalesce SEC(".maps");
 
+/* A new coalescing entry is made here (per CPU), off the programs' small stacks. */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct af_coalesce_val);
+} af_coalesce_new SEC(".maps");
+
+
 /*
  * archfence's own maps, programs and links, by AF_OWN_KEY(kind, id): only
  * the controller may touch them. (Maps, programs and links number apart.)
@@ -222,9 +247,14 @@ struct af_ctx {
 
 #define AF_SELF_BIT	(1u << AF_SELF_LABEL)
 
-static __always_inline int af_ctx_get(struct af_ctx *c)
+/*
+ * The generation in force and the epoch: all that a hook needs to use a
+ * label cached on an inode. The policy and its maps (af_ctx_maps) are
+ * fetched only when a label has to be worked out or a decision made.
+ */
+static __always_inline int af_ctx_state(struct af_ctx *c)
 {
-	__u32 zero = 0, slot;
+	__u32 zero = 0;
 	struct af_state *st;
 	__u32 *ep;
 
@@ -236,12 +266,37 @@ static __always_inline int af_ctx_get(struct af_ctx *c)
 	c->epoch = *(volatile __u32 *)ep;
 	c->gen = st->gen;
 	c->flags = st->flags;
-	slot = c->gen & 1;
+	c->pol = NULL;
+	c->labels = c->trusted = c->cloud = NULL;
+	return 0;
+}
+
+/* The policy of the generation af_ctx_state found, and its maps. */
+static __always_inline int af_ctx_maps(struct af_ctx *c)
+{
+	__u32 slot = c->gen & 1;
+
 	c->pol = bpf_map_lookup_elem(&af_policy, &slot);
 	c->labels = bpf_map_lookup_elem(&af_labels, &slot);
 	c->trusted = bpf_map_lookup_elem(&af_trusted, &slot);
 	c->cloud = bpf_map_lookup_elem(&af_cloud, &slot);
 	if (!c->pol || !c->labels || !c->trusted || !c->cloud)
+		return -1;
+	return 0;
+}
+
+/* The policy and its maps, unless already at hand. */
+static __always_inline int af_ctx_need(struct af_ctx *c)
+{
+	if (c->pol && c->labels && c->trusted && c->cloud)
+		return 0;
+	return af_ctx_maps(c);
+}
+
+/* Both: the policy in force, or -1 before the first apply. */
+static __always_inline int af_ctx_get(struct af_ctx *c)
+{
+	if (af_ctx_state(c) || af_ctx_maps(c))
 		return -1;
 	/* Mode off still runs: archfence's own files stay protected. */
 	return 0;
@@ -256,35 +311,38 @@ static __always_inline void af_count(__u32 idx, __u64 n)
 }
 
 struct count_ctx {
-	__u32 labels, op, action;
+	__u32 m;		/* labels not counted yet */
+	__u32 op, action;
 };
 
-static long count_label(__u32 l, void *data)
+/* Count the lowest label left; bpf_loop's callback, verified once. */
+static long count_label(__u32 i, void *data)
 {
 	struct count_ctx *cc = data;
+	__u32 l = (cc->m & -cc->m) - 1;
 
-	if (cc->labels & (1u << (l & 31)))
-		af_count(AF_CNT_LABEL(l & 31, cc->op, cc->action), 1);
+	/* the lowest bit's index: the bits below it, counted without branches */
+	l = l - ((l >> 1) & 0x55555555);
+	l = (l & 0x33333333) + ((l >> 2) & 0x33333333);
+	l = (((l + (l >> 4)) & 0x0f0f0f0f) * 0x01010101) >> 24;
+	af_count(AF_CNT_LABEL(l & 31, cc->op, cc->action), 1);
+	cc->m &= cc->m - 1;
 	return 0;
 }
 
-/* One decision: into the totals and the per-label counters. */
+/* One decision: into the totals and the per-label counters, one per label present. */
 static __always_inline void af_count_decision(__u32 op, __u32 action, __u32 labels)
 {
-	struct count_ctx cc = { .labels = labels, .op = op, .action = action };
-
-	__u32 top = 0, m = labels;
+	struct count_ctx cc = { .m = labels, .op = op, .action = action };
+	__u32 n = labels;
 
 	af_count(AF_CNT_INDEX(op, action), 1);
 	if (!labels)
 		return;
-	/* Up to the highest label present, not all 32. */
-	if (m >> 16) { top += 16; m >>= 16; }
-	if (m >> 8) { top += 8; m >>= 8; }
-	if (m >> 4) { top += 4; m >>= 4; }
-	if (m >> 2) { top += 2; m >>= 2; }
-	if (m >> 1) { top += 1; }
-	bpf_loop(top + 1, count_label, &cc, 0);
+	n = n - ((n >> 1) & 0x55555555);
+	n = (n & 0x33333333) + ((n >> 2) & 0x33333333);
+	n = (((n + (n >> 4)) & 0x0f0f0f0f) * 0x01010101) >> 24;
+	bpf_loop(n & 63, count_label, &cc, 0);
 }
 
 /*
@@ -294,15 +352,28 @@ static __always_inline void af_count_decision(__u32 op, __u32 action, __u32 labe
  */
 static __always_inline __u32 af_coalesce_take(struct af_coalesce_key *k, __u32 labels)
 {
-	struct af_coalesce_val *v, nv = { 0 };
+	struct af_coalesce_val *v, *nv;
 	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
 
 	v = bpf_map_lookup_elem(&af_coalesce, k);
 	if (!v) {
-		nv.start_ns = now;
-		nv.labels = labels;
-		nv.uid = (__u32)bpf_get_current_uid_gid();
-		bpf_map_update_elem(&af_coalesce, k, &nv, BPF_ANY);
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct inode *exe = BPF_CORE_READ(task, mm, exe_file, f_inode);
+
+		nv = bpf_map_lookup_elem(&af_coalesce_new, &zero);
+		if (!nv)
+			return 1;
+		nv->start_ns = now;
+		nv->pending = 0;
+		nv->labels = labels;
+		nv->uid = (__u32)bpf_get_current_uid_gid();
+		nv->loginuid = BPF_CORE_READ(task, loginuid.val);
+		nv->cgroup_id = bpf_get_current_cgroup_id();
+		nv->exe_dev = exe ? BPF_CORE_READ(exe, i_sb, s_dev) : 0;
+		nv->exe_ino = exe ? BPF_CORE_READ(exe, i_ino) : 0;
+		bpf_get_current_comm(nv->comm, sizeof(nv->comm));
+		bpf_map_update_elem(&af_coalesce, k, nv, BPF_ANY);
 		return 1;
 	}
 	if (now - v->start_ns < AF_COALESCE_NS) {
@@ -314,13 +385,74 @@ static __always_inline __u32 af_coalesce_take(struct af_coalesce_key *k, __u32 l
 }
 
 /*
+ * A dentry's path from its file system's root, written backwards from the
+ * leaf into buf[pos..CAP] so that a path too long loses its top, not its
+ * name. buf holds 2 * (CAP + 1) bytes, so that the verifier can bound every
+ * copy with the mask CAP. One walk per buffer size: the verifier needs the
+ * mask as a constant.
+ */
+struct path_walk {
+	char *buf;
+	__u32 *flags;		/* AF_EVF_TRUNC (or AF_EVF_EXE_TRUNC) is set here when the top is lost */
+	struct dentry *d;	/* untyped: only read with bpf_probe_read_kernel */
+	__u32 pos;		/* the path so far starts at buf[pos] */
+	__u32 trunc;		/* the flag to set */
+};
+
+#define AF_PATH_WALK(step, walk, CAP)							\
+/* Prepend one component; bpf_loop's callback. */					\
+static long step(__u32 i, void *data)							\
+{											\
+	struct path_walk *w = data;							\
+	struct dentry *d = w->d, *parent = BPF_CORE_READ(d, d_parent);			\
+	const unsigned char *name;							\
+	__u32 len;									\
+											\
+	if (!parent || parent == d)							\
+		return 1;								\
+	len = BPF_CORE_READ(d, d_name.len);						\
+	if (len + 1 > w->pos) {								\
+		*w->flags |= w->trunc;							\
+		return 1;								\
+	}										\
+	name = BPF_CORE_READ(d, d_name.name);						\
+	w->pos -= len;									\
+	bpf_probe_read_kernel(&w->buf[w->pos & (CAP)], len & (CAP), name);		\
+	w->pos -= 1;									\
+	w->buf[w->pos & (CAP)] = '/';							\
+	w->d = parent;									\
+	return 0;									\
+}											\
+											\
+/* Returns where the path starts in buf; buf[CAP] is its end. */			\
+static __always_inline __u32 walk(char *buf, __u32 *flags, __u32 trunc,		\
+				  struct dentry *dentry)				\
+{											\
+	struct path_walk w = { .buf = buf, .flags = flags, .d = dentry, .pos = (CAP),	\
+			       .trunc = trunc };					\
+											\
+	buf[CAP] = 0;									\
+	bpf_loop(AF_PATH_DEPTH, step, &w, 0);						\
+	if (w.pos == (CAP)) {								\
+		/* the root itself */							\
+		w.pos = (CAP) - 1;							\
+		buf[(CAP) - 1] = '/';							\
+	}										\
+	return w.pos;									\
+}
+
+AF_PATH_WALK(path_step, walk_path, AF_PATH_CAP)
+AF_PATH_WALK(exe_step, walk_exe, AF_EXE_CAP)
+
+/*
  * A new event about the current process, or NULL when none is due now
  * (coalesced) or the ring buffer is full (then counted as lost, never
  * dropped silently).
  */
-static __always_inline struct af_event *af_event_new(const struct af_ctx *c, __u32 kind,
+static __always_inline struct af_event *af_event_new_x(const struct af_ctx *c, __u32 kind,
 						     __u32 op, __u32 action, __u32 labels,
-						     __u64 obj1, __u64 obj2)
+						     __u64 obj1, __u64 obj2,
+						       bool with_exe)
 {
 	struct af_coalesce_key ck = { .obj1 = obj1, .obj2 = obj2, .op = (__u16)op,
 				      .action = (__u8)action, .kind = (__u8)kind };
@@ -364,8 +496,26 @@ static __always_inline struct af_event *af_event_new(const struct af_ctx *c, __u
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	ev->path_off = 0;
 	ev->path[0] = 0;
+	ev->exe_off = 0;
+	ev->exe[0] = 0;
+	if (exe && with_exe) {
+		/* Named at once: a short-lived program is gone by the time it is read. */
+		struct dentry *xd = BPF_CORE_READ(task, mm, exe_file, f_path.dentry);
+
+		if (xd)
+			ev->exe_off = walk_exe(ev->exe, &ev->flags, AF_EVF_EXE_TRUNC, xd);
+	}
 	return ev;
 }
+
+/*
+ * An event naming the program by its path (af_event_new), or by its inode
+ * only (af_event_new_x(..., false): for the records made deep in a call
+ * chain, whose 512 bytes of stack the path's walk would overrun; the
+ * controller names the program from what it learnt before).
+ */
+#define af_event_new(c, kind, op, action, labels, obj1, obj2) \
+	af_event_new_x(c, kind, op, action, labels, obj1, obj2, true)
 
 /*
  * What a process carries lives with its thread group leader: every thread
@@ -421,14 +571,30 @@ static __always_inline __u32 af_sink_of(const struct af_task *t)
  */
 int af_sink_record_g(__u32 sink, __u32 labels, __u32 other, __u32 at_sink, __u32 refuse);
 
+/*
+ * A kernel pointer as a plain number, for a global function's argument
+ * (which takes scalars only); the callee reads through it with
+ * bpf_probe_read_kernel alone.
+ */
+static __always_inline __u64 af_addr(const void *p)
+{
+	const void *slot = p;
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &slot);
+	return v;
+}
+
 /* A global function's result, as the verifier must see an LSM hook's: 0 or -errno. */
 static __always_inline int af_errno(int r)
 {
 	if (r >= 0)
 		return 0;
-	if (r < -4095)
-		return -EACCES;
-	return r;
+	if (r == -EPERM)
+		return -EPERM;
+	if (r == -ENOMEM)
+		return -ENOMEM;
+	return -EACCES;
 }
 
 static __always_inline int af_sink_record(__u32 sink, __u32 labels, __u32 other, __u32 at_sink,
@@ -489,6 +655,9 @@ int af_confined_g(__u32 what, __u64 detail, int err);
 
 static __always_inline int af_confined(__u32 what, __u64 detail, int err)
 {
+	/* The common case, an untainted process, decided without a call. */
+	if (!af_taint_of_current())
+		return 0;
 	return af_errno(af_confined_g(what, detail, err));
 }
 
@@ -548,36 +717,31 @@ static __always_inline bool af_is_controller(void)
 }
 
 /*
+ * Work out the current process's grants anew (task.bpf.c): for the program
+ * it runs, for its unit while it is a member, and inherited from the
+ * trusted program it descends from. A global function, verified once.
+ */
+int af_grants_g(__u64 cg);
+
+/*
  * The labels the current process may bypass for op: those the policy grants
- * to the program it runs, worked out once per generation.
+ * to the program it runs, its unit and the trusted program it descends
+ * from, worked out once per generation and cgroup (membership of a unit
+ * holds only while the process is in the unit's own cgroup).
  */
 static __always_inline __u32 af_grant(const struct af_ctx *c, __u32 op)
 {
-	struct af_trust_key k;
-	struct af_trust *tr;
 	struct af_task *t;
-	__u32 i;
+	__u64 cg;
 
 	t = af_task_of_current();
-	if (!t || !t->prog_ino || op >= AF_OP_COUNT)
+	if (!t || op >= AF_OP_COUNT || (!t->prog_ino && !t->unit_cg && !t->inh_ino))
 		return 0;
-	if (t->gen != c->gen) {
-		for (i = 0; i < AF_OP_COUNT; i++)
-			t->grant[i] = 0;
-		k.dev = t->prog_dev;
-		k.ino = t->prog_ino;
-		k.unit_hash = 0;
-		tr = bpf_map_lookup_elem(c->trusted, &k);
-		if (tr)
-			for (i = 0; i < AF_OP_COUNT; i++)
-				t->grant[i] |= tr->grant[i];
-		k.unit_hash = t->unit_hash;
-		tr = k.unit_hash ? bpf_map_lookup_elem(c->trusted, &k) : NULL;
-		if (tr)
-			for (i = 0; i < AF_OP_COUNT; i++)
-				t->grant[i] |= tr->grant[i];
-		t->gen = c->gen;
-	}
+	cg = t->unit_cg ? bpf_get_current_cgroup_id() : 0;
+	if (t->gen != c->gen || t->grant_cg != cg)
+		af_grants_g(cg);
+	if (t->gen != c->gen || t->grant_cg != cg)
+		return 0; /* not worked out: no grant, which is the safe side */
 	return t->grant[op];
 }
 
@@ -602,7 +766,16 @@ static __always_inline __u32 af_action(const struct af_ctx *c, __u32 op, __u32 l
 	labels &= ~AF_SELF_BIT;
 	if (c->pol->mode == AF_MODE_OFF)
 		return AF_ALLOW;
+	/* Labels that allow op need no look at the program's grants. */
+	if (!(labels & (c->pol->deny[op] | c->pol->audit[op])))
+		return AF_ALLOW;
 	labels &= ~af_grant(c, op);
+	/*
+	 * op comes back from the stack after af_grant's call, its bound lost
+	 * to 6.1's verifier: bound it again (AF_OP_COUNT is a power of two).
+	 */
+	_Static_assert((AF_OP_COUNT & (AF_OP_COUNT - 1)) == 0, "AF_OP_COUNT is a power of two");
+	asm volatile("%0 &= %1" : "+r"(op) : "i"(AF_OP_COUNT - 1));
 	if (labels & c->pol->deny[op])
 		action = AF_DENY;
 	else if (labels & c->pol->audit[op])
@@ -612,53 +785,11 @@ static __always_inline __u32 af_action(const struct af_ctx *c, __u32 op, __u32 l
 	return action;
 }
 
-struct path_walk {
-	struct af_event *ev;
-	struct dentry *d;	/* untyped: only read with bpf_probe_read_kernel */
-	__u32 pos;		/* the path so far starts at ev->path[pos] */
-};
-
-/* Prepend one component; bpf_loop's callback. */
-static long path_step(__u32 i, void *data)
-{
-	struct path_walk *w = data;
-	struct dentry *d = w->d, *parent = BPF_CORE_READ(d, d_parent);
-	const unsigned char *name;
-	__u32 len;
-
-	if (!parent || parent == d)
-		return 1;
-	len = BPF_CORE_READ(d, d_name.len);
-	if (len + 1 > w->pos) {
-		w->ev->flags |= AF_EVF_TRUNC;
-		return 1;
-	}
-	name = BPF_CORE_READ(d, d_name.name);
-	w->pos -= len;
-	bpf_probe_read_kernel(&w->ev->path[w->pos & AF_PATH_CAP], len & AF_PATH_CAP, name);
-	w->pos -= 1;
-	w->ev->path[w->pos & AF_PATH_CAP] = '/';
-	w->d = parent;
-	return 0;
-}
-
-/*
- * The path of dentry from its file system's root, written backwards from the
- * leaf so that a path too long for the event loses its top, not its name.
- */
+/* The path of dentry, into the event, from its file system's root. */
 static __always_inline void event_path(struct af_event *ev, struct dentry *dentry)
 {
-	struct path_walk w = { .ev = ev, .d = dentry, .pos = AF_PATH_CAP };
-
 	ev->flags |= AF_EVF_PATH_FS;
-	ev->path[AF_PATH_CAP] = 0;
-	bpf_loop(AF_PATH_DEPTH, path_step, &w, 0);
-	if (w.pos == AF_PATH_CAP) {
-		/* the root itself */
-		w.pos = AF_PATH_CAP - 1;
-		ev->path[AF_PATH_CAP - 1] = '/';
-	}
-	ev->path_off = w.pos;
+	ev->path_off = walk_path(ev->path, &ev->flags, AF_EVF_TRUNC, dentry);
 }
 
 #endif /* ARCHFENCE_BPF_H */

@@ -28,6 +28,7 @@
 #define AF_INET6_NR		10
 #define AF_NETLINK_NR		16
 #define SOCK_RAW_NR		3
+#define IPPROTO_MPTCP_NR	262
 #define SHM_RDONLY_FLAG		010000
 #define KEY_NEED_WRITE_NR	3
 
@@ -65,8 +66,13 @@ int BPF_PROG(af_socket_create, int family, int type, int protocol, int kern, int
 		return ret;
 	if (kern)
 		return 0; /* the kernel's own sockets */
-	/* Sends on Internet sockets are judged where they go; Unix ones carry taint. */
-	if ((family == AF_INET_NR || family == AF_INET6_NR) && (type & 0xf) != SOCK_RAW_NR)
+	/*
+	 * Sends on Internet sockets are judged where they go; Unix ones carry
+	 * taint. Not MPTCP: its subflows are the kernel's own sockets, to
+	 * addresses the peer announces, which no check of this socket sees.
+	 */
+	if ((family == AF_INET_NR || family == AF_INET6_NR) && (type & 0xf) != SOCK_RAW_NR &&
+	    protocol != IPPROTO_MPTCP_NR)
 		return 0;
 	if (family == AF_UNIX_NR || family == AF_NETLINK_NR)
 		return 0;

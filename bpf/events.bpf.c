@@ -29,13 +29,16 @@ static long flush_one(struct bpf_map *map, struct af_coalesce_key *k, struct af_
 		return 0;
 	}
 	ev->time_ns = fc->now;
-	ev->cgroup_id = 0;
-	ev->exe_dev = ev->exe_ino = 0;
-	ev->loginuid = (__u32)-1;
+	/* who made the first access of the window's key */
+	ev->cgroup_id = v->cgroup_id;
+	ev->exe_dev = v->exe_dev;
+	ev->exe_ino = v->exe_ino;
+	ev->loginuid = v->loginuid;
 	ev->dport = ev->family = 0;
-	ev->pad = 0;
+	ev->exe_off = 0;
+	ev->exe[0] = 0;
 	__builtin_memset(ev->daddr, 0, sizeof(ev->daddr));
-	__builtin_memset(ev->comm, 0, sizeof(ev->comm));
+	__builtin_memcpy(ev->comm, v->comm, sizeof(ev->comm));
 	ev->path_off = 0;
 	ev->path[0] = 0;
 	ev->tgid = k->tgid;

@@ -7,6 +7,7 @@
  * and cached in inode local storage stamped with the generation and epoch.
  */
 #include "archfence.bpf.h"
+#include "net.h"
 
 static __always_inline struct af_inode_key inode_key(struct inode *inode)
 {
@@ -47,13 +48,20 @@ static __always_inline __u32 own_labels(const struct af_ctx *c, struct inode *in
 	return labels;
 }
 
+/*
+ * Whether a write changes a file in place (content or attributes) or
+ * replaces it; AF_QUIET: an audit is counted, not recorded (a file's
+ * metadata: every ls -l and every program's fstat would be a record).
+ */
+enum { AF_REPLACE = 0, AF_INPLACE = 1, AF_QUIET = 2 };
+
 static __always_inline bool cache_valid(const struct af_ctx *c, const struct af_inode_cache *ic)
 {
 	return ic && ic->gen == c->gen && ic->epoch == c->epoch;
 }
 
 struct walk {
-	const struct af_ctx *c;
+	struct af_ctx *c;
 	struct dentry *d;	/* the level reached */
 	struct inode *first;	/* the parent directory */
 	__u32 above;		/* labels found above the starting inode */
@@ -109,7 +117,7 @@ done:
  * AF_LV_LINKED). Walks up to the file system root, or to the first directory
  * whose label is cached, and caches the result for the inode and its parent.
  */
-static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode,
+static __noinline __u32 inode_labels(struct af_ctx *c, struct inode *inode,
 				     struct dentry *dentry, __u32 *flags)
 {
 	struct walk w = { .c = c, .d = dentry };
@@ -121,6 +129,8 @@ static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode
 		*flags |= ic->flags;
 		return ic->labels;
 	}
+	if (af_ctx_need(c))
+		return 0; /* no policy in force */
 	own = own_labels(c, inode, &prot);
 	*flags |= prot;
 	bpf_loop(AF_WALK_MAX, walk_step, &w, 0);
@@ -164,6 +174,22 @@ static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode
 	return own | w.above;
 }
 
+/* Record that an inode took labels (global, as af_decide_file_g is). */
+__noinline int af_labelled_g(__u32 labels, __u32 dev, __u64 ino, __u64 dentry)
+{
+	struct af_event *ev;
+	struct af_ctx c;
+
+	if (af_ctx_get(&c))
+		return 0;
+	ev = af_event_new(&c, AF_EV_LABELLED, AF_OP_WRITE, AF_ALLOW, labels, dev, ino);
+	if (ev) {
+		event_path(ev, (struct dentry *)dentry);
+		bpf_ringbuf_submit(ev, 0);
+	}
+	return 0;
+}
+
 /*
  * Record that inode carries labels from now on, wherever it goes: a
  * labelled file moved or linked out of its tree keeps them, one moved or
@@ -173,14 +199,13 @@ static __noinline __u32 inode_labels(const struct af_ctx *c, struct inode *inode
  * again. Returns 0, or -ENOMEM when the label cannot be recorded (the caller
  * refuses the operation rather than let the label go).
  */
-static __always_inline int carry_labels(const struct af_ctx *c, struct inode *inode,
+static __always_inline int carry_labels(struct af_ctx *c, struct inode *inode,
 					struct dentry *dentry, __u32 labels, __u32 before)
 {
 	struct af_inode_key k = inode_key(inode);
 	struct af_label_val v = { .labels = labels, .flags = AF_LV_DERIVED };
 	struct af_inode_cache *ic;
 	struct af_label_val *old;
-	struct af_event *ev;
 	__u32 zero = 0, *ep;
 
 	if (!labels || !af_holds_data(inode))
@@ -195,11 +220,7 @@ static __always_inline int carry_labels(const struct af_ctx *c, struct inode *in
 	ic = bpf_inode_storage_get(&af_icache, inode, 0, 0);
 	if (ic)
 		__sync_fetch_and_or(&ic->labels, labels);
-	ev = af_event_new(c, AF_EV_LABELLED, AF_OP_WRITE, AF_ALLOW, v.labels, k.dev, k.ino);
-	if (ev) {
-		event_path(ev, dentry);
-		bpf_ringbuf_submit(ev, 0);
-	}
+	af_labelled_g(v.labels, k.dev, k.ino, af_addr(dentry));
 	if ((labels | before) == before || (inode->i_mode & S_IFMT) != S_IFDIR)
 		return 0;
 	ep = bpf_map_lookup_elem(&af_epoch, &zero);
@@ -208,49 +229,75 @@ static __always_inline int carry_labels(const struct af_ctx *c, struct inode *in
 	return 0;
 }
 
-/* Whether a write changes a file in place (content or attributes) or replaces it. */
-enum { AF_REPLACE = 0, AF_INPLACE = 1 };
+/* Whether the current process runs what PID 1 (of the first PID namespace) runs. */
+static __always_inline bool af_runs_init(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *init;
+	struct inode *mine, *its;
+
+	if ((bpf_get_current_pid_tgid() >> 32) == 1)
+		return true;
+	init = BPF_CORE_READ(t, thread_pid, numbers[0].ns, child_reaper);
+	mine = BPF_CORE_READ(t, mm, exe_file, f_inode);
+	its = init ? BPF_CORE_READ(init, mm, exe_file, f_inode) : NULL;
+	return mine && mine == its;
+}
 
 /*
  * The one decision for every file hook: what op on data with these labels
  * gets for the current process, recorded when it is not a plain allow. An
  * in-place write to a trusted program's executable is refused whatever its
  * labels: trust must not carry over to different code.
+ *
+ * A global function, verified once rather than at every call site (Linux
+ * 6.12's verifier walks each inline copy, and the loops inside it, again
+ * per site). Its arguments are scalars, packed: lf = labels << 32 | flags
+ * (AF_EVF_*), dop = dev << 32 | op << 8 | inplace (and AF_QUIET); dentry, the name to
+ * record, is only read with bpf_probe_read_kernel.
  */
-static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 labels,
-				       __u32 flags, struct inode *inode, struct dentry *dentry,
-				       int inplace)
+__noinline int af_decide_file_g(__u64 lf, __u64 dop, __u64 ino, __u64 dentry)
 {
-	bool prot = inplace == AF_INPLACE && op == AF_OP_WRITE && (flags & AF_EVF_PROTECTED);
-	struct af_inode_key k;
+	__u32 labels = lf >> 32, flags = (__u32)lf, op = (dop >> 8) & 0xff;
+	bool prot = (dop & AF_INPLACE) && op == AF_OP_WRITE && (flags & AF_EVF_PROTECTED);
+	struct af_inode_key k = { .dev = dop >> 32, .ino = ino };
 	struct af_event *ev;
+	struct af_ctx c;
 	__u32 action;
 
-	if (!labels && !prot)
+	if ((!labels && !prot) || af_ctx_get(&c))
+		return 0;
+	/*
+	 * Listing: systemd sets up units' file system namespaces over any
+	 * path (PID 1, and its children before they run the unit's program:
+	 * the same executable), and the controller looks up labelled paths
+	 * and lists labelled directories for their hard links. None of them
+	 * reads a file's content.
+	 */
+	if (op == AF_OP_LIST && (af_runs_init() || af_is_controller()))
 		return 0;
 	if (prot)
-		action = c->pol->mode == AF_MODE_ENFORCE ? AF_DENY : AF_AUDIT;
+		action = c.pol->mode == AF_MODE_ENFORCE ? AF_DENY : AF_AUDIT;
 	else
-		action = af_action(c, op, labels);
+		action = af_action(&c, op, labels);
 	/*
 	 * Reading labelled data taints the reader (archfence's own files and
 	 * labels that allow everything excepted); if that cannot be recorded,
 	 * refuse.
 	 */
-	k = inode_key(inode);
 	if (op == AF_OP_READ && action != AF_DENY &&
-	    af_taint_from(labels & c->pol->tainting, AF_SRC_FILE, k.dev, k.ino))
+	    af_taint_from(labels & c.pol->tainting, AF_SRC_FILE, k.dev, k.ino))
 		action = AF_DENY;
 	af_count_decision(op, action, labels);
-	if (action == AF_ALLOW)
+	if (action == AF_ALLOW || (action == AF_AUDIT && (dop & AF_QUIET)))
 		return 0;
-	ev = af_event_new(c, AF_EV_FILE, op, action, labels, k.dev, k.ino);
+	ev = af_event_new(&c, AF_EV_FILE, op, action, labels, k.dev, k.ino);
 	if (ev) {
 		ev->flags |= flags & AF_EVF_UNKNOWN;
 		if (prot)
 			ev->flags |= AF_EVF_PROTECTED;
 		if (dentry)
-			event_path(ev, dentry);
+			event_path(ev, (struct dentry *)dentry);
 		bpf_ringbuf_submit(ev, 0);
 	}
 	if (action != AF_DENY)
@@ -259,8 +306,20 @@ static __always_inline int decide_file(const struct af_ctx *c, __u32 op, __u32 l
 	return (labels & AF_SELF_BIT) && op == AF_OP_WRITE ? -EPERM : -EACCES;
 }
 
+static __always_inline int decide_file(struct af_ctx *c, __u32 op, __u32 labels,
+				       __u32 flags, struct inode *inode, struct dentry *dentry,
+				       int inplace)
+{
+	__u64 dop = ((__u64)inode->i_sb->s_dev << 32) | (op & 0xff) << 8 | (inplace & 3);
+
+	if (!labels && !(flags & AF_EVF_PROTECTED))
+		return 0; /* the common case, decided without a call */
+	return af_errno(af_decide_file_g((__u64)labels << 32 | flags, dop, inode->i_ino,
+					 af_addr(dentry)));
+}
+
 /* An inode's labels and the decision for op on it, in one call. */
-static __always_inline int check_inode(const struct af_ctx *c, __u32 op, struct inode *inode,
+static __always_inline int check_inode(struct af_ctx *c, __u32 op, struct inode *inode,
 				       struct dentry *dentry, int inplace)
 {
 	__u32 flags = 0, labels;
@@ -279,7 +338,7 @@ static __always_inline int check_inode(const struct af_ctx *c, __u32 op, struct 
  * inode's result is cached.
  */
 struct alias_walk {
-	const struct af_ctx *c;
+	struct af_ctx *c;
 	struct dentry *d;	/* untyped: read with bpf_probe_read_kernel */
 	__u32 labels;
 	__u32 done;
@@ -313,7 +372,7 @@ done:
 	return 1;
 }
 
-static __noinline __u32 alias_labels(const struct af_ctx *c, struct inode *inode, __u32 *flags)
+static __noinline __u32 alias_labels(struct af_ctx *c, struct inode *inode, __u32 *flags)
 {
 	struct alias_walk w = { .c = c };
 	struct af_inode_cache *ic;
@@ -325,6 +384,8 @@ static __noinline __u32 alias_labels(const struct af_ctx *c, struct inode *inode
 		*flags |= ic->flags;
 		return ic->labels;
 	}
+	if (af_ctx_need(c))
+		return 0; /* no policy in force */
 	w.labels = own_labels(c, inode, &prot);
 	*flags |= prot;
 	first = BPF_CORE_READ(inode, i_dentry.first);
@@ -368,10 +429,10 @@ struct {
  * process wrote into is tainted in turn, and a file a tainted process writes
  * takes its labels (a copy of labelled data stays labelled).
  */
-static __always_inline int taint_flow(const struct af_ctx *c, __u32 op, struct inode *inode,
-				      struct dentry *d, __u32 labels)
+static __always_inline int taint_flow(struct af_ctx *c, __u32 op, struct inode *inode,
+				      struct dentry *d, __u32 labels, __u32 taint)
 {
-	__u32 mode = inode->i_mode & S_IFMT, taint;
+	__u32 mode = inode->i_mode & S_IFMT;
 	struct af_inode_cache *pc;
 
 	if (op == AF_OP_READ) {
@@ -382,9 +443,8 @@ static __always_inline int taint_flow(const struct af_ctx *c, __u32 op, struct i
 			return 0; /* nothing tainted was written into it */
 		return af_taint_from(pc->taint, AF_SRC_PIPE, pc->from, 0) ? -EACCES : 0;
 	}
-	taint = af_taint_of_current();
 	if (!taint)
-		return 0;
+		return 0; /* the writer carries nothing (read once, by check_file) */
 	if (mode == S_IFIFO) {
 		pc = bpf_inode_storage_get(&af_icache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (!pc)
@@ -416,7 +476,7 @@ static __always_inline int taint_flow(const struct af_ctx *c, __u32 op, struct i
  * random, its terminal), or a kernel file system (sysctls, sysfs, tracefs,
  * mqueue, ...; cgroupfs excepted, whose files hold numbers and names).
  */
-static __always_inline int confine_write(const struct af_ctx *c, struct inode *inode, __u32 taint)
+static __always_inline int confine_write(struct af_ctx *c, struct inode *inode, __u32 taint)
 {
 	__u32 mode = inode->i_mode & S_IFMT, maj, min;
 	unsigned long magic;
@@ -432,6 +492,8 @@ static __always_inline int confine_write(const struct af_ctx *c, struct inode *i
 		 * A program trusted to write what it carries may write it to a
 		 * device: a backup to tape or to a raw backup disk.
 		 */
+		if (af_ctx_need(c))
+			return 0; /* no policy in force */
 		if (!(taint & ~af_grant(c, AF_OP_WRITE)))
 			return 0;
 		return af_confined(AF_CONF_DEVICE, inode->i_rdev, -EACCES);
@@ -444,7 +506,8 @@ static __always_inline int confine_write(const struct af_ctx *c, struct inode *i
 	return af_confined(AF_CONF_PSEUDO, magic, -EACCES);
 }
 
-static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct file *file)
+/* Not inline: the hooks' own frames stay small (a call chain has 512 bytes of stack in all). */
+static __noinline int check_file(struct af_ctx *c, __u32 op, struct file *file)
 {
 	struct inode *inode = file->f_inode;
 	struct dentry *d = file->f_path.dentry;
@@ -453,6 +516,9 @@ static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct f
 
 	if (!inode || !d)
 		return 0; /* no inode, no stored data */
+	/* Reading a directory is listing it: its entries, no file's content. */
+	if (op == AF_OP_READ && (inode->i_mode & S_IFMT) == S_IFDIR)
+		op = AF_OP_LIST;
 	if (op == AF_OP_WRITE) {
 		taint = af_taint_of_current();
 		if (taint) {
@@ -465,13 +531,6 @@ static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct f
 		labels = inode_labels(c, inode, d, &flags);
 	else
 		labels = alias_labels(c, inode, &flags);
-	/*
-	 * The controller lists labelled directories to find the hard links
-	 * under them; it never reads their files.
-	 */
-	if (labels && op == AF_OP_READ && (inode->i_mode & S_IFMT) == S_IFDIR &&
-	    af_is_controller())
-		return 0;
 	/* What a tainted process writes into a data file will carry its labels. */
 	if (op == AF_OP_WRITE && (inode->i_mode & S_IFMT) == S_IFREG && af_data_fs(inode))
 		ret = decide_file(c, op, labels | taint, flags, inode, d, AF_INPLACE);
@@ -479,8 +538,44 @@ static __always_inline int check_file(const struct af_ctx *c, __u32 op, struct f
 		ret = decide_file(c, op, labels, flags, inode, d, AF_INPLACE);
 	if (ret)
 		return ret;
-	return taint_flow(c, op, inode, d, labels);
+	return taint_flow(c, op, inode, d, labels, taint);
 }
+
+/*
+ * A read or write on a socket's file (read, write, sendfile and splice into
+ * or out of a socket go through file_permission, not sendmsg). Called by
+ * af_file_permission (files.bpf.c): one program on that hook. Not inline:
+ * its frame stays off the stack of the file checks' calls.
+ */
+/* A write into a socket's file: a send to its peer. Apart, for its frame. */
+static __noinline int sock_file_send(const struct af_ctx *c, struct socket *sock)
+{
+	return check_send(c, sock, NULL, 0);
+}
+
+static __noinline int sock_file_permission(const struct af_ctx *c, struct file *file, int mask)
+{
+	struct socket *sock;
+	struct sock *sk;
+	int ret = 0;
+
+	sock = bpf_sock_from_file(file);
+	if (!sock)
+		return 0; /* not a socket after all */
+	sk = sock->sk;
+	if ((mask & MAY_READ) && sk) {
+		__u16 family = sk->__sk_common.skc_family;
+
+		if (family == AF_INET_FAMILY || family == AF_INET6_FAMILY)
+			ret = taint_from_flow(sock);
+		if (ret)
+			return ret;
+	}
+	if (!(mask & (MAY_WRITE | MAY_APPEND)))
+		return 0;
+	return sock_file_send(c, sock);
+}
+
 
 SEC("lsm/file_open")
 int BPF_PROG(af_file_open, struct file *file, int ret)
@@ -490,7 +585,7 @@ int BPF_PROG(af_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
-	if (af_ctx_get(&c))
+	if (af_ctx_state(&c))
 		return 0; /* no policy in force yet: nothing is labelled */
 	mode = file->f_mode;
 	flags = file->f_flags;
@@ -517,8 +612,10 @@ int BPF_PROG(af_file_permission, struct file *file, int mask, int ret)
 
 	if (ret)
 		return ret;
-	if (af_ctx_get(&c))
+	if (af_ctx_state(&c))
 		return 0; /* no policy in force yet */
+	if (file->f_inode && (file->f_inode->i_mode & S_IFMT) == S_IFSOCK)
+		return af_ctx_need(&c) ? 0 : sock_file_permission(&c, file, mask);
 	if (mask & MAY_READ) {
 		ret = check_file(&c, AF_OP_READ, file);
 		if (ret)
@@ -629,8 +726,28 @@ int BPF_PROG(af_inode_removexattr, struct user_namespace *userns, struct dentry 
 	return check_inode(&c, AF_OP_WRITE, dentry->d_inode, dentry, AF_INPLACE);
 }
 
+/*
+ * stat, statx, fstat and friends: a file's metadata (size, times, owner),
+ * which list governs, as it does a directory's entries.
+ */
+SEC("lsm/inode_getattr")
+int BPF_PROG(af_inode_getattr, const struct path *path, int ret)
+{
+	struct dentry *d;
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_state(&c))
+		return 0; /* no policy in force yet */
+	d = path->dentry;
+	if (!d || !d->d_inode || !af_holds_data(d->d_inode))
+		return 0; /* a device node's or a pseudo file's metadata is no inventory */
+	return check_inode(&c, AF_OP_LIST, d->d_inode, d, AF_QUIET);
+}
+
 /* A directory's labels, as a write into it would carry them. */
-static __always_inline int check_dir_write(const struct af_ctx *c, struct inode *dir,
+static __always_inline int check_dir_write(struct af_ctx *c, struct inode *dir,
 					   struct dentry *child)
 {
 	struct dentry *d = child->d_parent;
@@ -642,7 +759,7 @@ static __always_inline int check_dir_write(const struct af_ctx *c, struct inode 
  * Creating in a directory is a write on its labels and, for a tainted
  * process, on the labels what it creates will carry.
  */
-static __always_inline int check_dir_create(const struct af_ctx *c, struct inode *dir,
+static __always_inline int check_dir_create(struct af_ctx *c, struct inode *dir,
 					    struct dentry *child)
 {
 	struct dentry *d = child->d_parent;

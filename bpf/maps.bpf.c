@@ -17,7 +17,8 @@ __noinline int af_sink_record_g(__u32 sink, __u32 labels, __u32 other, __u32 at_
 	if (refuse && c.pol->mode == AF_MODE_ENFORCE)
 		action = AF_DENY;
 	af_count_decision(AF_OP_SEND, action, labels);
-	ev = af_event_new(&c, AF_EV_SINK, AF_OP_SEND, action, labels, AF_LV_SINK_ID(sink), other);
+	ev = af_event_new_x(&c, AF_EV_SINK, AF_OP_SEND, action, labels, AF_LV_SINK_ID(sink), other,
+			    false);
 	if (ev) {
 		if (at_sink)
 			ev->flags |= AF_EVF_AT_SINK;
@@ -34,7 +35,7 @@ __noinline int af_confined_g(__u32 what, __u64 detail, int err)
 	struct af_ctx c;
 	__u32 action = AF_DENY;
 
-	if (af_ctx_get(&c) || !t || !t->taint)
+	if (!t || !t->taint || af_ctx_get(&c))
 		return 0;
 	/*
 	 * Only data that may not be sent confines: a process that read
@@ -47,7 +48,7 @@ __noinline int af_confined_g(__u32 what, __u64 detail, int err)
 	if (c.pol->mode != AF_MODE_ENFORCE)
 		action = AF_AUDIT;
 	af_count_decision(AF_OP_SEND, action, t->taint);
-	ev = af_event_new(&c, AF_EV_CONFINED, AF_OP_SEND, action, t->taint, what, detail);
+	ev = af_event_new_x(&c, AF_EV_CONFINED, AF_OP_SEND, action, t->taint, what, detail, false);
 	if (ev)
 		bpf_ringbuf_submit(ev, 0);
 	return action == AF_DENY ? err : 0;

@@ -69,6 +69,30 @@ static __always_inline int refuse(__u32 what)
 	return -EPERM;
 }
 
+/*
+ * Whether labelled data is being kept from readers now: a label that some
+ * path carries denies reading, and the policy enforces. Then the kernel's
+ * windows onto memory close to all but the controller, locked or not.
+ */
+static __always_inline bool labels_deny_reading(void)
+{
+	struct af_ctx c;
+
+	if (af_ctx_get(&c))
+		return false;
+	/* labels that deny reading and that some path of the policy carries */
+	return c.pol->mode == AF_MODE_ENFORCE &&
+	       (c.pol->deny[AF_OP_READ] & c.pol->rooted & ~AF_SELF_BIT);
+}
+
+/* A window onto memory is open to the current process. */
+static __always_inline bool window_open(void)
+{
+	if (locked())
+		return false;
+	return !labels_deny_reading() || af_is_controller();
+}
+
 SEC("lsm/bpf_map")
 int BPF_PROG(af_bpf_map, struct bpf_map *map, fmode_t fmode, int ret)
 {
@@ -130,6 +154,17 @@ int BPF_PROG(af_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
 	type = attr->prog_type;
 	attach = attr->expected_attach_type;
 	/*
+	 * Tracing programs (kprobes and uprobes, tracepoints, perf events,
+	 * fentry and iterators) read the memory of the kernel and of every
+	 * process, trusted programs' buffers included: a window like kcore.
+	 */
+	if ((type == BPF_PROG_TYPE_KPROBE || type == BPF_PROG_TYPE_TRACEPOINT ||
+	     type == BPF_PROG_TYPE_PERF_EVENT || type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+	     type == BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE ||
+	     (type == BPF_PROG_TYPE_TRACING && attach != BPF_MODIFY_RETURN)) &&
+	    !window_open())
+		return refuse(AF_SELF_WINDOW);
+	/*
 	 * A program on an LSM hook, or returning in place of a security_*
 	 * function, could allow what archfence refuses.
 	 */
@@ -169,24 +204,61 @@ int BPF_PROG(af_self_traceme, struct task_struct *parent, int ret)
 }
 
 /*
- * Locked: the kernel's own windows onto memory and I/O close, as under
- * lockdown=confidentiality, without a reboot: /proc/kcore, /dev/mem, kprobes
- * and tracefs, perf, BPF that reads kernel memory, kexec, hibernation, module
- * parameters, raw I/O ports. (archfence's own programs are loaded before the
- * lock and only run after it.)
+ * The kernel's own windows onto memory and I/O, by the reasons the kernel
+ * gives its lockdown. While a label denies reading, the confidentiality
+ * reasons (/proc/kcore, kprobes, tracefs, BPF and perf that read kernel
+ * memory, debuggers) and /dev/mem and /dev/port are refused to all but the
+ * controller. Locked, every reason is, as under lockdown=confidentiality,
+ * without a reboot: kexec, hibernation, module parameters, raw I/O ports
+ * too. (archfence's own programs are loaded before the lock and only run
+ * after it.)
  */
 SEC("lsm/locked_down")
 int BPF_PROG(af_locked_down, enum lockdown_reason what, int ret)
 {
+	__u32 integrity = bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_INTEGRITY_MAX);
+	__u32 confidentiality = bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_CONFIDENTIALITY_MAX);
+
 	if (ret)
 		return ret;
-	if (!locked())
-		return 0;
 	if (what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_NONE) ||
-	    what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_INTEGRITY_MAX) ||
-	    what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_CONFIDENTIALITY_MAX))
+	    what == integrity || what == confidentiality)
 		return 0;
-	return -EPERM;
+	if (locked())
+		return -EPERM;
+	if ((what > integrity && what < confidentiality) ||
+	    what == bpf_core_enum_value(enum lockdown_reason, LOCKDOWN_DEV_MEM)) {
+		if (!window_open())
+			return refuse(AF_SELF_WINDOW);
+	}
+	return 0;
+}
+
+#define PERF_SAMPLE_REGS_USER	(1u << 12)
+#define PERF_SAMPLE_STACK_USER	(1u << 13)
+#define PERF_SAMPLE_REGS_INTR	(1u << 18)
+
+/*
+ * perf samples that copy memory or registers (a user stack, registers at
+ * the sample): they would carry what a trusted program holds. Counting and
+ * sampling code addresses (perf stat, perf record, perf top) stay open. An
+ * event inherited by a child at fork was judged when it was made.
+ */
+SEC("lsm/perf_event_alloc")
+int BPF_PROG(af_perf_event_alloc, struct perf_event *event, int ret)
+{
+	__u64 st;
+
+	if (ret)
+		return ret;
+	if (event->parent)
+		return 0;
+	st = event->attr.sample_type;
+	if (!(st & (PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER | PERF_SAMPLE_REGS_INTR)))
+		return 0;
+	if (window_open())
+		return 0;
+	return refuse(AF_SELF_WINDOW);
 }
 
 /* Locked: no kernel modules and no kexec images, signed or not. */

@@ -17,6 +17,8 @@
 #define AF_MAX_POLICY_LABELS	31	/* labels a policy may define */
 #define AF_LABEL_NAME_MAX	32
 #define AF_PATH_MAX		1024	/* size of an event's path buffer */
+#define AF_EXE_CAP		255	/* bytes of the executable's path an event carries, at most */
+#define AF_EXE_MAX		512	/* size of an event's executable path buffer */
 #define AF_PATH_CAP		511	/* bytes of path it carries, at most */
 #define AF_PATH_DEPTH		64	/* path components it carries, at most */
 #define AF_COMM_LEN		16
@@ -29,7 +31,8 @@ enum af_op {
 	AF_OP_READ	= 0,
 	AF_OP_WRITE	= 1,
 	AF_OP_SEND	= 2,
-	AF_OP_COUNT	= 3,
+	AF_OP_LIST	= 3,	/* a directory's entries, a file's metadata (ls, du, find, stat) */
+	AF_OP_COUNT	= 4,
 };
 
 enum af_action {
@@ -83,7 +86,11 @@ struct af_label_val {
 #define AF_MAX_SINKS		16
 #define AF_SINK_PID1		0
 
-/* A trusted program: its executable, and the unit it must run in (0: any). */
+/*
+ * A trusted program or unit: its executable, and the unit it must be a
+ * member of (0: any). An entry for a whole unit, whatever its processes
+ * run, has dev and ino 0.
+ */
 struct af_trust_key {
 	__u64 dev;
 	__u64 ino;
@@ -93,21 +100,32 @@ struct af_trust_key {
 struct af_trust {
 	__u32 grant[AF_OP_COUNT];	/* labels the program may bypass, per operation */
 	__u32 sink;		/* a sink: AF_TASK_SINK* flags and its id, else 0 */
+	__u32 flags;		/* AF_TRUST_* */
 };
+
+#define AF_TRUST_INHERIT	(1u << 0)	/* the grants pass to the program's descendants */
 
 /* FNV-1a, 64 bits, over a unit name's bytes: both sides compute it. */
 #define AF_FNV64_OFFSET	0xcbf29ce484222325ull
 #define AF_FNV64_PRIME	0x100000001b3ull
 #define AF_UNIT_NAME_MAX	128
 
-/* What a process carries, in task local storage. */
+/*
+ * What a process carries, in task local storage.
+ *
+ * Unit membership goes by lineage: a process PID 1 forked (AF_TASK_SPAWNED)
+ * takes the cgroup it runs execve in as its unit (unit_cg, unit_hash), and
+ * its descendants by fork inherit it. A process is a member of that unit
+ * only while it is in that very cgroup: joining a cgroup, or having one of
+ * the same name, confers nothing.
+ */
 struct af_task {
 	__u64 prog_dev;		/* the file execve named (a script, not its interpreter) */
 	__u64 prog_ino;
-	__u64 unit_hash;	/* of its cgroup when it ran execve */
+	__u64 unit_hash;	/* FNV-1a 64 of its unit's name (its cgroup's), 0: no unit */
 	__u64 pend_dev;		/* the same, for an execve not yet past its point of no return */
 	__u64 pend_ino;
-	__u64 pend_unit;
+	__u64 unit_cg;		/* its unit's cgroup id (cgroup v2), 0: no unit */
 	__u32 gen;		/* generation grant[] was worked out for; 0: not yet */
 	__u32 taint;		/* labels of data it has read */
 	__u32 grant[AF_OP_COUNT];
@@ -117,11 +135,18 @@ struct af_task {
 	__u64 taint_ns;		/* when (CLOCK_MONOTONIC), 0: untainted */
 	__u64 src_a;		/* AF_SRC_FILE: dev; AF_SRC_PROC: the other process's tgid */
 	__u64 src_b;		/* AF_SRC_FILE: ino */
+	__u64 init_cg;		/* AF_TASK_SPAWNED: PID 1's cgroup when it forked it */
+	__u64 grant_cg;		/* the cgroup grant[] was worked out in (0: unit_cg is 0) */
+	__u64 inh_dev;		/* the trusted program whose grants it inherits (inherit: yes) */
+	__u64 inh_ino;
+	__u32 inh_pid;		/* ...and the process that ran it */
+	__u32 pad;
 };
 
 #define AF_TASK_CONTROLLER	(1u << 0)	/* runs the archfence controller */
 #define AF_TASK_SINK		(1u << 1)	/* a sink: never tainted */
 #define AF_TASK_SINK_REFUSE	(1u << 2)	/* a sink to which tainted data is refused */
+#define AF_TASK_SPAWNED		(1u << 3)	/* forked by PID 1 itself (not inherited) */
 
 /* How a process came to be tainted. */
 enum af_taint_src {
@@ -301,6 +326,7 @@ enum af_self_what {
 	AF_SELF_LINK	 = 3,	/* a descriptor of an archfence link */
 	AF_SELF_OVERRIDE = 4,	/* loading a program that could override LSM decisions */
 	AF_SELF_TRACE	 = 5,	/* tracing the controller */
+	AF_SELF_WINDOW	 = 6,	/* a kernel window onto memory: kcore, /dev/mem, tracing, perf */
 };
 
 /* The key of an object in af_own: its kind of number, and the number. */
@@ -324,6 +350,7 @@ enum af_own_kind {
 #define AF_EVF_PROTECTED (1u << 3)	/* an in-place write to a trusted program's executable */
 #define AF_EVF_SUMMARY	(1u << 4)	/* repeats flushed at the end of a window: only key fields */
 #define AF_EVF_AT_SINK	(1u << 5)	/* AF_EV_SINK recorded by the sink as it read: ino is the sender */
+#define AF_EVF_EXE_TRUNC (1u << 6)	/* the executable's path was truncated */
 
 /* One audit or deny, as the ring buffer carries it. */
 struct af_event {
@@ -348,9 +375,10 @@ struct af_event {
 	__u16 dport;		/* sends: destination port, host order */
 	__u16 family;		/* sends: AF_INET or AF_INET6 */
 	__u8 daddr[16];		/* sends: IPv4 in the first 4 bytes, or IPv6 */
-	__u32 pad;
+	__u32 exe_off;		/* the executable's path is exe[exe_off..] (from its file system's root), or "" */
 	char comm[AF_COMM_LEN];
 	char path[AF_PATH_MAX];
+	char exe[AF_EXE_MAX];
 };
 
 /*
@@ -376,7 +404,12 @@ struct af_coalesce_val {
 	__u32 pending;		/* accesses counted, not yet recorded */
 	__u32 labels;
 	__u32 uid;
-	__u32 pad;
+	__u32 loginuid;
+	/* who made the first access, for the summary af_flush records */
+	__u64 cgroup_id;
+	__u64 exe_dev;
+	__u64 exe_ino;
+	char comm[AF_COMM_LEN];
 };
 
 /* Counters, per CPU: totals [op][action], then the same per label. */

@@ -19,6 +19,8 @@
  * neither kept again as the last good policy nor recorded as the boot policy.
  */
 #define APPLY_LAST_GOOD		(1u << 3)
+/* Say the outcome as one JSON object on stdout (archfence apply --json). */
+#define APPLY_JSON		(1u << 4)
 
 /*
  * Validate file, resolve it, and switch the kernel to it in one step

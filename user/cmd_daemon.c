@@ -26,6 +26,7 @@
 #include "boot_policy.h"
 #include "cli.h"
 #include "derived.h"
+#include "egress.h"
 #include "events.h"
 #include "journal.h"
 #include "kernel.h"
@@ -86,6 +87,7 @@ struct daemon {
 	int mountinfo;			/* polled for changes of the mount table */
 	bool watchdog;
 	int cgroupfs;			/* /sys/fs/cgroup, for open_by_handle_at */
+	int linkwatch;			/* told of new interfaces (egress.c) */
 	struct proc_ent procs[PROC_SLOTS];
 	struct exe_ent exes[EXE_SLOTS];
 	struct cgroup_ent cgroups[CGROUP_SLOTS];
@@ -183,8 +185,12 @@ static void proc_lookup(void *ctx, const struct af_event *ev, struct event_view 
 		return;
 	}
 	if (bare) {
-		snprintf(v->exe, sizeof(v->exe), "(unknown)");
-		v->unit[0] = 0;
+		/* the summary carries the executable's inode: known if seen before */
+		if (e->path && ev->exe_ino && e->dev == ev->exe_dev && e->ino == ev->exe_ino)
+			snprintf(v->exe, sizeof(v->exe), "%s", e->path);
+		else
+			snprintf(v->exe, sizeof(v->exe), "(unknown)");
+		cgroup_unit(d, ev->cgroup_id, v->unit, sizeof(v->unit));
 		return;
 	}
 	event_proc_read(ev, v);
@@ -508,6 +514,18 @@ static void check_mounts(struct daemon *d)
 	d->mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 }
 
+/* An interface appeared or changed: the egress check goes on it, as on the others. */
+static void check_interfaces(struct daemon *d)
+{
+	int err;
+
+	if (!d->k || !egress_watch_changed(d->linkwatch))
+		return;
+	err = kernel_egress_attach();
+	if (err)
+		log_warn(err, "daemon: cannot put the egress check on every interface");
+}
+
 static void tick(struct daemon *d)
 {
 	/* Repeats held back by coalescing whose window has ended. */
@@ -519,6 +537,7 @@ static void tick(struct daemon *d)
 	check_pending(d);
 	report_lost(d);
 	check_mounts(d);
+	check_interfaces(d);
 	notify_status(d);
 	if (d->watchdog)
 		sd_notify(0, "WATCHDOG=1");
@@ -645,6 +664,10 @@ static int run_daemon(int argc, char **argv)
 	}
 	d->mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
 	d->cgroupfs = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Watching before the first pass: no interface falls between the two. */
+	d->linkwatch = egress_watch_open();
+	if (kernel_egress_attach() && kernel_egress_attach())
+		log_warnx("daemon: the egress check is not on every interface (see archfence status)");
 	d->dec = event_decoder_new();
 	err = d->dec ? open_kernel(d) : -ENOMEM;
 	if (err == -ENOENT)
@@ -698,6 +721,8 @@ out:
 			close(d->mountinfo);
 		if (d->cgroupfs >= 0)
 			close(d->cgroupfs);
+		if (d->linkwatch >= 0)
+			close(d->linkwatch);
 		for (i = 0; i < PROC_SLOTS; i++)
 			free(d->procs[i].exe);
 		for (i = 0; i < EXE_SLOTS; i++)

@@ -3,7 +3,7 @@
  * archfence explain: which labels a file carries, where each comes from (a
  * policy line, a hard link or mount found under a labelled directory, or a
  * label the kernel derived when the file was moved, linked or written by a
- * tainted process) and what read, write and send get, for any process or
+ * tainted process) and what read, write, send and list get, for any process or
  * for one program.
  */
 #include <errno.h>
@@ -39,6 +39,7 @@ struct explanation {
 	__u32 labels;
 	struct source src[MAX_SOURCES];
 	size_t n;
+	char self_at[PATH_MAX];	/* archfence's own: the file, or its directory so labelled */
 };
 
 static void add_source(struct explanation *x, __u32 labels, const char *kind, const char *at,
@@ -105,6 +106,8 @@ static int explain_path(const struct af_kernel *k, const struct policy *p, const
 						from_policy |= p->paths[i].labels;
 					}
 				}
+				if ((own.labels & (1u << AF_SELF_LABEL)) && !x->self_at[0])
+					af_strlcpy(x->self_at, cur, sizeof(x->self_at));
 				own.labels &= ~(1u << AF_SELF_LABEL);
 				if (own.labels & ~from_policy)
 					add_source(x, own.labels & ~from_policy,
@@ -165,9 +168,16 @@ static int explain_pid(const char *arg, bool json)
 	struct af_state st;
 	struct task_info ti;
 	char labels[AF_MAX_LABELS * AF_LABEL_NAME_MAX], since[64] = "", why[256] = "";
-	const char *sink = NULL;
+	const char *sink = NULL, *unit_name = NULL;
+	struct task_trust tr[16];
+	__u32 grant[AF_OP_COUNT];
+	struct policy *p = NULL;
+	bool policy_current = false, member;
+	size_t ntr = 0, i;
+	__u64 cg;
 	char *end;
 	long pid = strtol(arg, &end, 10);
+	unsigned op;
 	int err;
 
 	if (*end || pid <= 0 || pid > 4194304) {
@@ -195,6 +205,23 @@ static int explain_pid(const char *arg, bool json)
 		log_warn(err, "explain: process %ld", pid);
 		return EXIT_FAIL;
 	}
+	/* The policy file in force, for the entries that trust the process. */
+	{
+		struct policy_opts po = { 0 };
+		struct policy_errors errs = { 0 };
+
+		if (policy_load(meta.file, &po, &p, &errs) == 0)
+			policy_current = !memcmp(p->sha256, meta.sha256, sizeof(meta.sha256));
+		policy_errors_clear(&errs);
+	}
+	cg = tasks_cgroup_id((pid_t)pid);
+	member = ti.t.unit_cg && cg == ti.t.unit_cg;
+	if (ti.t.unit_cg)
+		unit_name = member ? ti.unit : tasks_unit_name(p, ti.t.unit_hash);
+	ntr = tasks_trust(policy_current ? p : NULL, &ti.t, cg, tr, sizeof(tr) / sizeof(tr[0]),
+			  grant);
+	if (ntr > sizeof(tr) / sizeof(tr[0]))
+		ntr = sizeof(tr) / sizeof(tr[0]);
 	if (pid == 1 || (ti.t.flags & AF_TASK_SINK)) {
 		unsigned id = pid == 1 ? AF_SINK_PID1 : AF_LV_SINK_ID(ti.t.flags);
 
@@ -217,9 +244,36 @@ static int explain_pid(const char *arg, bool json)
 		json_object_object_add(o, "since", json_object_new_string(since));
 		json_object_object_add(o, "why", json_object_new_string(why));
 		json_object_object_add(o, "sink", sink ? json_object_new_string(sink) : NULL);
+		json_object_object_add(o, "member_of", member && unit_name ?
+					       json_object_new_string(unit_name) : NULL);
+		{
+			struct json_object *a = json_object_new_array(), *g = json_object_new_object();
+
+			for (i = 0; i < ntr; i++) {
+				struct json_object *e = json_object_new_object();
+
+				json_object_object_add(e, "name", json_object_new_string(tr[i].entry->name));
+				json_object_object_add(e, "why", json_object_new_string(
+					tr[i].why == TRUST_UNIT ? "unit" :
+					tr[i].why == TRUST_INHERITED ? "inherited" : "program"));
+				if (tr[i].why == TRUST_INHERITED)
+					json_object_object_add(e, "from_pid",
+							       json_object_new_int64(ti.t.inh_pid));
+				json_object_array_add(a, e);
+			}
+			json_object_object_add(o, "trusted_by", a);
+			for (op = 0; op < AF_OP_COUNT; op++) {
+				tasks_labels(&meta, grant[op], labels, sizeof(labels));
+				json_object_object_add(g, af_op_name(op), json_object_new_string(labels));
+			}
+			json_object_object_add(o, "grants", g);
+			json_object_object_add(o, "policy_current", json_object_new_boolean(policy_current));
+		}
+		tasks_labels(&meta, ti.t.taint, labels, sizeof(labels));
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
+		policy_free(p);
 		return EXIT_OK;
 	}
 	printf("process %ld: %s%s%s\n", pid, ti.exe[0] ? ti.exe : "?", ti.unit[0] ? ", unit " : "",
@@ -227,6 +281,41 @@ static int explain_pid(const char *arg, bool json)
 	if (sink)
 		printf("sink: %s: it is never tainted; labelled data reaching it is recorded%s\n", sink,
 		       (ti.t.flags & AF_TASK_SINK_REFUSE) ? " and refused" : "");
+	if (member)
+		printf("unit: a member of %s (it descends from the process systemd started there, and is in its cgroup)\n",
+		       unit_name && *unit_name ? unit_name : "?");
+	else if (ti.t.unit_cg)
+		printf("unit: none now: it descends from a process systemd started in %s, but has left that unit's cgroup\n",
+		       unit_name ? unit_name : "a unit");
+	else if (ti.unit[0] && strcmp(ti.unit, "init.scope"))
+		printf("unit: none: its cgroup is %s, but it does not descend from the process systemd started there\n",
+		       ti.unit);
+	for (i = 0; i < ntr; i++) {
+		char w[512];
+
+		if (tr[i].why == TRUST_UNIT)
+			snprintf(w, sizeof(w), "a member of unit %s", tr[i].entry->unit);
+		else if (tr[i].why == TRUST_INHERITED)
+			snprintf(w, sizeof(w), "it descends from process %u, which ran %s (inherit: yes)",
+				 ti.t.inh_pid, tr[i].entry->exe);
+		else if (tr[i].entry->unit)
+			snprintf(w, sizeof(w), "it runs %s as a member of unit %s", tr[i].entry->exe,
+				 tr[i].entry->unit);
+		else
+			snprintf(w, sizeof(w), "it runs %s", tr[i].entry->exe);
+		printf("trusted: '%s' (%s:%u): %s\n", tr[i].entry->name, tr[i].entry->file,
+		       tr[i].entry->line, w);
+	}
+	for (op = 0; ntr && op < AF_OP_COUNT; op++) {
+		if (!grant[op])
+			continue;
+		tasks_labels(&meta, grant[op], labels, sizeof(labels));
+		printf("  it may %s %s\n", af_op_name(op), labels);
+	}
+	if (!ntr && (ti.t.prog_ino || ti.t.unit_cg || ti.t.inh_ino) && !policy_current)
+		printf("trusted: unknown (the policy file %s changed since it was applied)\n", meta.file);
+	policy_free(p);
+	tasks_labels(&meta, ti.t.taint, labels, sizeof(labels));
 	if (!ti.t.taint) {
 		printf("not tainted: it has read no labelled data; it may send anywhere\n");
 		return EXIT_OK;
@@ -363,12 +452,42 @@ static int run_explain(int argc, char **argv)
 		}
 		json_object_object_add(o, "mode", json_object_new_string(af_mode_name(pol.mode)));
 		json_object_object_add(o, "policy_current", json_object_new_boolean(policy_current));
+		json_object_object_add(o, "archfence_own", json_object_new_boolean(x.self_at[0]));
+		if (x.self_at[0]) {
+			json_object_object_add(o, "archfence_own_at", json_object_new_string(x.self_at));
+			json_object_object_add(o, "locked", json_object_new_boolean(
+				st.flags & AF_STATE_LOCKED));
+		}
 		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 								 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 		goto out;
 	}
 	printf("%s\n", real);
+	/*
+	 * Not "not labelled": its writes are refused to root. Only the
+	 * controller changes archfence's files, and nobody while locked.
+	 */
+	if (x.self_at[0]) {
+		if (strcmp(x.self_at, real))
+			printf("  archfence's own (under %s):\n", x.self_at);
+		else
+			printf("  archfence's own:\n");
+		printf("    only the archfence controller changes it (archfence apply, edit, upgrade);\n"
+		       "    root and every other program are refused (Operation not permitted)\n");
+		if (st.flags & AF_STATE_LOCKED)
+			printf("    locked until the next reboot: not even the controller changes it now\n");
+		else
+			printf("    once archfence is locked, not even the controller, until the next reboot\n");
+		if (!x.labels) {
+			if (!strncmp(real, AF_PIN_DIR, strlen(AF_PIN_DIR)))
+				printf("  no policy label; only the controller opens archfence's maps, "
+				       "programs and links\n");
+			else
+				printf("  no policy label: reading it is not restricted\n");
+			goto out;
+		}
+	}
 	if (!x.labels) {
 		printf("  not labelled: every process may read, change and send it\n");
 		goto out;
@@ -420,9 +539,11 @@ const struct command cmd_explain = {
 	.help = "Say which labels PATH carries in the kernel now, where each comes from (a line of\n"
 		"the policy in force, a hard link or mount under a labelled directory, or a label\n"
 		"derived when it was moved, linked or written by a process that had read labelled\n"
-		"data) and what read, write and send get: for any process, or for PROGRAM.\n\n"
+		"data) and what read, write, send and list get: for any process, or for PROGRAM.\n\n"
 		"With --pid, say whether process PID is tainted (has read labelled data, or\n"
-		"received it), with which labels, since when and why, or is a sink.\n\n"
+		"received it), with which labels, since when and why, or is a sink; which\n"
+		"systemd unit it is a member of, and which trusted entries apply to it and why\n"
+		"(the program it runs, its unit, or a trusted program it descends from).\n\n"
 		"  -e, --exe PROGRAM   the answer for this program (trusted or not)\n"
 		"  -p, --pid PID       explain a process instead of a file\n"
 		"  -j, --json          machine-readable output\n\n"

@@ -8,13 +8,15 @@
 #include <linux/magic.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "cli.h"
 #include "cmd.h"
 #include "kernel.h"
 #include "log.h"
+#include "util.h"
 
-/* Whether archfence is loaded and locked; logs nothing. */
-static bool is_locked(void)
+bool cmd_is_locked(void)
 {
 	struct af_kernel *k = NULL;
 	struct af_state st;
@@ -35,7 +37,7 @@ static int run_unload(int argc, char **argv)
 		return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
 	if (cli_operands(&cmd_unload, argc, argv, 0, 0))
 		return EXIT_USAGE;
-	if (is_locked()) {
+	if (cmd_is_locked()) {
 		log_warnx("unload: archfence is locked until the next reboot; nothing was changed");
 		return EXIT_LOCKED;
 	}
@@ -106,10 +108,23 @@ const struct command cmd_unload = {
 	.run = run_unload,
 };
 
+/* doctor --json: the checks, one object each. */
+static struct json_object *checks;
+
 /* One line of the doctor's report. */
 static void say(bool quiet, const char *tag, const char *what, const char *fix)
 {
-	if (quiet)
+	if (checks && tag[0]) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "status", json_object_new_string(
+			!strcmp(tag, "FAIL") ? "fail" : tag));
+		json_object_object_add(o, "what", json_object_new_string(what));
+		json_object_object_add(o, "fix", fix ? json_object_new_string(fix) : NULL);
+		json_object_array_add(checks, o);
+		return;
+	}
+	if (quiet || checks)
 		return;
 	printf("%-5s %s\n", tag, what);
 	if (fix)
@@ -134,23 +149,28 @@ static int run_doctor(int argc, char **argv)
 {
 	static const struct option opts[] = { { "quiet", no_argument, NULL, 'q' },
 					      { "strict", no_argument, NULL, 's' },
+					      { "json", no_argument, NULL, 'j' },
 					      { 0 } };
-	bool quiet = false, strict = false, fail = false, warn = false;
+	bool quiet = false, strict = false, fail = false, warn = false, json = false;
 	char why[1024], buf[512], fix[1024];
 	struct utsname u;
 	struct statfs sf;
-	int opt, n;
+	int opt, n, rc, covered = 0;
 
-	while ((opt = cli_getopt(&cmd_doctor, argc, argv, "qs", opts)) != -1) {
+	while ((opt = cli_getopt(&cmd_doctor, argc, argv, "qsj", opts)) != -1) {
 		if (opt == 'q')
 			quiet = true;
 		else if (opt == 's')
 			strict = true;
+		else if (opt == 'j')
+			json = true;
 		else
 			return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
 	}
 	if (cli_operands(&cmd_doctor, argc, argv, 0, 0))
 		return EXIT_USAGE;
+	if (json && !quiet)
+		checks = json_object_new_array();
 
 	uname(&u);
 	snprintf(buf, sizeof(buf), "kernel %s", u.release);
@@ -158,14 +178,12 @@ static int run_doctor(int argc, char **argv)
 
 	if (!read_line("/sys/kernel/security/lsm", buf, sizeof(buf))) {
 		fail = true;
-		say(quiet, "FAIL", "cannot read the active LSM list (/sys/kernel/security/lsm)",
-		    "mount securityfs: mount -t securityfs securityfs /sys/kernel/security");
+		af_lsm_advice(NULL, false, fix, sizeof(fix));
+		say(quiet, "FAIL", "cannot read the active LSM list (/sys/kernel/security/lsm)", fix);
 	} else if (!strstr(buf, "bpf")) {
 		fail = true;
 		snprintf(why, sizeof(why), "bpf is not in the active LSM list (%s)", buf);
-		snprintf(fix, sizeof(fix),
-			 "add lsm=%s,bpf to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub "
-			 "and reboot (the kernel needs CONFIG_BPF_LSM=y)", buf);
+		af_lsm_advice(buf, af_grubby_first(), fix, sizeof(fix));
 		say(quiet, "FAIL", why, fix);
 	} else {
 		snprintf(why, sizeof(why), "bpf is in the active LSM list (%s)", buf);
@@ -233,28 +251,58 @@ static int run_doctor(int argc, char **argv)
 		say(quiet, "ok", "unprivileged BPF is disabled", NULL);
 	}
 
+	n = kernel_egress(&covered);
+	if (n >= 0 && covered < n) {
+		warn = true;
+		snprintf(why, sizeof(why), "the egress check is on %d of %d interfaces (loopback "
+			 "aside): tainted packets leaving by the others are judged before traffic "
+			 "control, not after", covered, n);
+		say(quiet, "warn", why, "start archfence's daemon (systemctl start archfence): it puts "
+					"the check on every interface, new ones included");
+	} else if (n >= 0) {
+		snprintf(why, sizeof(why), "the egress check is on all %d interfaces (loopback aside)", n);
+		say(quiet, "ok", why, NULL);
+	}
+
 	if (fail) {
 		say(quiet, "", "archfence cannot enforce on this kernel", NULL);
-		return EXIT_NOLSM;
+		rc = EXIT_NOLSM;
+	} else if (warn && strict) {
+		rc = EXIT_FAIL;
+	} else {
+		say(quiet, "", warn ? "archfence can enforce here; see the warnings above"
+				    : "archfence can enforce here", NULL);
+		rc = EXIT_OK;
 	}
-	if (warn && strict)
-		return EXIT_FAIL;
-	say(quiet, "", warn ? "archfence can enforce here; see the warnings above"
-			    : "archfence can enforce here", NULL);
-	return EXIT_OK;
+	if (checks) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "kernel", json_object_new_string(u.release));
+		json_object_object_add(o, "can_enforce", json_object_new_boolean(!fail));
+		json_object_object_add(o, "warnings", json_object_new_boolean(warn));
+		json_object_object_add(o, "checks", checks);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		checks = NULL;
+	}
+	return rc;
 }
 
 const struct command cmd_doctor = {
 	.name = "doctor",
-	.usage = "doctor [--quiet] [--strict]",
+	.usage = "doctor [--quiet] [--strict] [--json]",
 	.help = "Check everything enforcement needs (bpf in the active LSM list, BTF, the LSM hooks\n"
 		"this build uses, the BPF file system, a real program load) and what hardens it\n"
 		"(kernel lockdown, unprivileged BPF off); for each thing missing, say what to\n"
 		"change. Exits 3 when this kernel cannot enforce.\n\n"
 		"  -q, --quiet     print nothing, only set the exit status\n"
-		"  -s, --strict    exit 1 when a hardening warning is printed\n\n"
+		"  -s, --strict    exit 1 when a hardening warning is printed\n"
+		"  -j, --json      one JSON object: kernel, can_enforce, warnings, and the checks,\n"
+		"                  each with its status (ok, warn, fail, info), what and fix\n\n"
 		"Examples:\n"
 		"  archfence doctor\n"
-		"  archfence doctor --quiet || echo \"this kernel cannot enforce\"\n",
+		"  archfence doctor --quiet || echo \"this kernel cannot enforce\"\n"
+		"  archfence doctor --json | jq -r '.checks[] | select(.status == \"fail\") | .fix'\n",
 	.run = run_doctor,
 };

@@ -166,9 +166,11 @@ static void print_json(const struct in_force *f, const char *only)
 
 		e = json_object_new_object();
 		json_object_object_add(e, "name", json_object_new_string(p->trusted[i].name));
-		json_object_object_add(e, "exe", json_object_new_string(p->trusted[i].exe));
+		json_object_object_add(e, "exe", p->trusted[i].exe ?
+					       json_object_new_string(p->trusted[i].exe) : NULL);
 		json_object_object_add(e, "unit", p->trusted[i].unit ?
 					       json_object_new_string(p->trusted[i].unit) : NULL);
+		json_object_object_add(e, "inherit", json_object_new_boolean(p->trusted[i].inherit));
 		for (op = 0; op < AF_OP_COUNT; op++)
 			json_object_object_add(g, af_op_name(op), labels_json(p, p->trusted[i].allow[op]));
 		json_object_object_add(e, "allow", g);
@@ -259,8 +261,8 @@ static void print_text(const struct in_force *f, const char *only)
 	}
 	printf("\ntrusted programs:%s\n", p->ntrusted ? "" : " none");
 	for (i = 0; i < p->ntrusted; i++) {
-		printf("  %s: %s%s%s\n", p->trusted[i].name, p->trusted[i].exe,
-		       p->trusted[i].unit ? " in unit " : "", p->trusted[i].unit ? p->trusted[i].unit : "");
+		printf("  %s: %s\n", p->trusted[i].name,
+		       policy_trusted_str(&p->trusted[i], w, sizeof(w)));
 		for (op = 0; op < AF_OP_COUNT; op++)
 			if (p->trusted[i].allow[op])
 				printf("      may %s %s\n", af_op_name(op),
@@ -333,11 +335,11 @@ const struct command cmd_list = {
 	.name = "list",
 	.usage = "list [--json] [--label LABEL]",
 	.help = "List what is in force: the mode and whether it is locked, the labels and what\n"
-		"read, write and send get, the labelled paths (pending ones too: labelled the\n"
-		"moment they appear), the trusted programs and units and what each may do, the\n"
-		"sinks and the cloud ranges. The mode and lock come from the kernel; the rest\n"
-		"from the policy file it names, which only the controller can change. Read\n"
-		"only; needs root.\n\n"
+		"read, write, send and list get, the labelled paths (pending ones too:\n"
+		"labelled the moment they appear), the trusted programs and units and what\n"
+		"each may do, the sinks and the cloud ranges. The mode and lock come from the\n"
+		"kernel; the rest from the policy file it names, which only the controller\n"
+		"can change. Read only; needs root.\n\n"
 		"  -j, --json          machine-readable output\n"
 		"  -l, --label LABEL   only the paths that carry LABEL\n\n"
 		"Examples:\n"

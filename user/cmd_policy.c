@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "apply.h"
 #include "boot_policy.h"
 #include "cli.h"
@@ -42,6 +44,65 @@ static const char *const *protected_paths(void)
 	return paths;
 }
 
+/*
+ * --json of check and apply: one object on stdout, built as the command
+ * goes; the policy's errors and warnings go into it instead of stderr.
+ */
+static struct json_object *jout;
+
+static void jset(const char *key, struct json_object *v)
+{
+	if (jout)
+		json_object_object_add(jout, key, v);
+}
+
+/* [{"file": F, "line": N, "message": M}, ...] */
+static struct json_object *errors_json(const struct policy_errors *e)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; e && i < e->n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "file", e->v[i].file ? json_object_new_string(e->v[i].file)
+							       : NULL);
+		json_object_object_add(o, "line", e->v[i].line ? json_object_new_int((int)e->v[i].line)
+							       : NULL);
+		json_object_object_add(o, "message", json_object_new_string(
+			!strncmp(e->v[i].msg, "warning: ", 9) ? e->v[i].msg + 9 : e->v[i].msg));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static struct json_object *summary_json(const struct policy *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "mode", json_object_new_string(af_mode_name(p->mode)));
+	json_object_object_add(o, "labels", json_object_new_int((int)policy_nlabels(p)));
+	json_object_object_add(o, "paths", json_object_new_int64((int64_t)p->npaths));
+	json_object_object_add(o, "pending", json_object_new_int64((int64_t)policy_npending(p)));
+	json_object_object_add(o, "trusted", json_object_new_int64((int64_t)p->ntrusted));
+	json_object_object_add(o, "cloud", json_object_new_int64((int64_t)p->ncloud));
+	json_object_object_add(o, "lock", json_object_new_boolean(p->lock));
+	json_object_object_add(o, "sha256", json_object_new_string(p->sha256_hex));
+	return o;
+}
+
+/* Print and drop jout, with its result: "ok", "applied", "refused", ... */
+static void jout_print(const char *result)
+{
+	if (!jout)
+		return;
+	json_object_object_add(jout, "result", json_object_new_string(result));
+	printf("%s\n", json_object_to_json_string_ext(jout, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(jout);
+	jout = NULL;
+}
+
 /* Load file, printing every error; their count and text for the journal. */
 static int load_policy(const char *file, struct policy **p, size_t *nerrors, char **text)
 {
@@ -52,7 +113,15 @@ static int load_policy(const char *file, struct policy **p, size_t *nerrors, cha
 	int err;
 
 	err = policy_load(file, &opts, p, &errs);
-	if (err) {
+	if (err && jout) {
+		jset("errors", errors_json(&errs));
+		if (nerrors)
+			*nerrors = errs.n;
+		if (text && (f = open_memstream(text, &size))) {
+			policy_errors_print(&errs, f);
+			fclose(f);
+		}
+	} else if (err) {
 		size_t n = policy_errors_print(&errs, stderr);
 
 		fprintf(stderr, "archfence: %s: %zu error%s, nothing applied\n", file, n,
@@ -71,6 +140,24 @@ static int load_policy(const char *file, struct policy **p, size_t *nerrors, cha
 int cmd_load_policy(const char *file, struct policy **p)
 {
 	return load_policy(file, p, NULL, NULL);
+}
+
+/* What a valid policy should not say unnoticed, on stderr (or in jout); how many. */
+static size_t print_warnings(const struct policy *p)
+{
+	struct policy_errors w = { 0 };
+	size_t n;
+
+	if (policy_warnings(p, &w))
+		log_warnx("policy: out of memory for the warnings");
+	if (jout) {
+		jset("warnings", errors_json(&w));
+		n = w.n;
+	} else {
+		n = policy_errors_print(&w, stderr);
+	}
+	policy_errors_clear(&w);
+	return n;
 }
 
 static void print_summary(const struct policy *p, FILE *f)
@@ -95,32 +182,53 @@ int cmd_take_lock(void)
 
 static int run_check(int argc, char **argv)
 {
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
 	const char *file = POLICY_DEFAULT_FILE;
 	struct policy *p = NULL;
+	bool json = false;
 	int opt;
 
-	while ((opt = cli_getopt(&cmd_check, argc, argv, NULL, NULL)) != -1)
-		return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
+	while ((opt = cli_getopt(&cmd_check, argc, argv, "j", opts)) != -1) {
+		if (opt != 'j')
+			return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
+		json = true;
+	}
 	if (cli_operands(&cmd_check, argc, argv, 0, 1))
 		return EXIT_USAGE;
 	if (optind < argc)
 		file = argv[optind];
-	if (cmd_load_policy(file, &p))
+	if (json) {
+		jout = json_object_new_object();
+		jset("file", json_object_new_string(file));
+	}
+	if (cmd_load_policy(file, &p)) {
+		jout_print("invalid");
 		return EXIT_FAIL;
-	printf("policy OK: ");
-	print_summary(p, stdout);
+	}
+	print_warnings(p);
+	if (json) {
+		jset("errors", json_object_new_array());
+		jset("policy", summary_json(p));
+		jout_print("ok");
+	} else {
+		printf("policy OK: ");
+		print_summary(p, stdout);
+	}
 	policy_free(p);
 	return EXIT_OK;
 }
 
 const struct command cmd_check = {
 	.name = "check",
-	.usage = "check [FILE]",
+	.usage = "check [--json] [FILE]",
 	.help = "Parse and validate the policy (default " POLICY_DEFAULT_FILE ") and its includes,\n"
-		"reporting every problem as FILE:LINE: MESSAGE. Changes nothing.\n\n"
+		"reporting every problem as FILE:LINE: MESSAGE. Changes nothing. A built-in label\n"
+		"weakened (secret: {read: allow}) is allowed, with a warning.\n\n"
+		"  -j, --json      one JSON object: result (ok or invalid), errors, warnings, policy\n\n"
 		"Examples:\n"
 		"  archfence check\n"
-		"  archfence check /tmp/new-policy.yaml\n",
+		"  archfence check /tmp/new-policy.yaml\n"
+		"  archfence check --json /tmp/new-policy.yaml | jq -r '.errors[].message'\n",
 	.run = run_check,
 };
 
@@ -204,23 +312,41 @@ int cmd_apply_file(const char *file, unsigned flags)
 	struct af_state st;
 	char *errtext = NULL;
 	size_t nerrors = 0;
+	const char *result = "failed";
 	__u32 purge = 0;
-	char why[512];
+	char why[1024];
 
 	/* The daemon at start: a policy in force is picked up, not replaced. */
 	if ((flags & APPLY_IF_UNLOADED) && kernel_open_pinned(&k) == 0) {
 		kernel_close(k);
 		return EXIT_OK;
 	}
+	if (flags & APPLY_JSON) {
+		jout = json_object_new_object();
+		jset("file", json_object_new_string(file));
+		jset("dry_run", json_object_new_boolean(dry_run));
+	}
+	/* Locked: that is the answer, whatever the policy holds; nothing else is said. */
+	if (!dry_run && cmd_is_locked()) {
+		log_warnx("apply: archfence is locked until the next reboot; %s not applied", file);
+		record_refused(file, "locked", 0, NULL);
+		jout_print("locked");
+		return EXIT_LOCKED;
+	}
 	if (load_policy(file, &p, &nerrors, &errtext)) {
 		if (!dry_run)
 			record_refused(file, "check", nerrors, errtext);
+		result = "invalid";
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	print_warnings(p);
+	jset("policy", summary_json(p));
 	if (!dry_run) {
 		if (kernel_probe(why, sizeof(why))) {
 			log_warnx("apply: this kernel cannot enforce: %s", why);
+			jset("reason", json_object_new_string(why));
+			result = "cannot-enforce";
 			rc = EXIT_NOLSM;
 			goto out;
 		}
@@ -257,12 +383,28 @@ int cmd_apply_file(const char *file, unsigned flags)
 		goto out;
 	}
 	g.purge = purge;
+	if (dry_run && jout) {
+		char *changes = NULL;
+		size_t size;
+		FILE *f = open_memstream(&changes, &size);
+
+		if (f) {
+			policy_diff_print(file, p, &g, k, f);
+			fclose(f);
+		}
+		jset("inodes", json_object_new_int64((int64_t)g.nentries));
+		jset("changes", json_object_new_string(changes ? changes : ""));
+		free(changes);
+		result = "dry-run";
+		goto out;
+	}
 	if (dry_run) {
 		printf("would apply: ");
 		print_summary(p, stdout);
 		printf("%zu labelled inodes (%u hard links or mount roots under labelled directories)\n",
 		       g.nentries, g.meta.nlinked);
 		policy_diff_print(file, p, &g, k, stdout);
+		result = "dry-run";
 		goto out;
 	}
 	/* Failing to give derived labels back must not leave the host without a policy. */
@@ -274,6 +416,7 @@ int cmd_apply_file(const char *file, unsigned flags)
 	if (err == -EPERM && prev && (st.flags & AF_STATE_LOCKED)) {
 		log_warnx("apply: archfence is locked until the next reboot; %s not applied", file);
 		record_refused(file, "locked", 0, NULL);
+		result = "locked";
 		rc = EXIT_LOCKED;
 		goto out;
 	}
@@ -283,8 +426,12 @@ int cmd_apply_file(const char *file, unsigned flags)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	printf("policy applied: generation %u, ", g.policy.gen);
-	print_summary(p, stdout);
+	result = "applied";
+	jset("generation", json_object_new_int64(g.policy.gen));
+	if (!jout) {
+		printf("policy applied: generation %u, ", g.policy.gen);
+		print_summary(p, stdout);
+	}
 	/* Before a lock: what is in force now is what the next boot enforces. */
 	if (!(flags & APPLY_LAST_GOOD))
 		keep_for_boot(file, p);
@@ -296,11 +443,13 @@ int cmd_apply_file(const char *file, unsigned flags)
 		if (kernel_lock(k)) {
 			log_warnx("apply: the policy asks for lock: yes, and locking failed");
 			rc = EXIT_FAIL;
-		} else {
+		} else if (!jout) {
 			printf("locked until the next reboot, as the policy asks (lock: yes)\n");
 		}
 	}
+	jset("locked", json_object_new_boolean(p->lock && rc == EXIT_OK));
 out:
+	jout_print(result);
 	if (lock >= 0)
 		close(lock);
 	kernel_close(k);
@@ -312,15 +461,20 @@ out:
 
 static int run_apply(int argc, char **argv)
 {
-	static const struct option opts[] = { { "dry-run", no_argument, NULL, 'n' }, { 0 } };
+	static const struct option opts[] = { { "dry-run", no_argument, NULL, 'n' },
+					      { "json", no_argument, NULL, 'j' },
+					      { 0 } };
 	const char *file = POLICY_DEFAULT_FILE;
 	unsigned flags = 0;
 	int opt;
 
-	while ((opt = cli_getopt(&cmd_apply, argc, argv, "n", opts)) != -1) {
-		if (opt != 'n')
+	while ((opt = cli_getopt(&cmd_apply, argc, argv, "nj", opts)) != -1) {
+		if (opt == 'n')
+			flags |= APPLY_DRY_RUN;
+		else if (opt == 'j')
+			flags |= APPLY_JSON;
+		else
 			return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
-		flags |= APPLY_DRY_RUN;
 	}
 	if (cli_operands(&cmd_apply, argc, argv, 0, 1))
 		return EXIT_USAGE;
@@ -331,15 +485,18 @@ static int run_apply(int argc, char **argv)
 
 const struct command cmd_apply = {
 	.name = "apply",
-	.usage = "apply [--dry-run] [FILE]",
+	.usage = "apply [--dry-run] [--json] [FILE]",
 	.help = "Validate the policy, resolve its paths and programs, and switch the kernel to it in\n"
 		"one step. A policy with any error changes nothing: the one in force stays.\n"
 		"The first apply loads and attaches the kernel programs. Once applied, FILE is the\n"
 		"policy of the next boot, and a copy of it the last good policy (archfence(8)).\n\n"
-		"  -n, --dry-run   show what would change against the policy in force; apply nothing\n\n"
+		"  -n, --dry-run   show what would change against the policy in force; apply nothing\n"
+		"  -j, --json      one JSON object: result (applied, dry-run, invalid, locked,\n"
+		"                  cannot-enforce or failed), errors, warnings, policy, generation\n\n"
 		"Examples:\n"
 		"  archfence apply\n"
-		"  archfence apply --dry-run /etc/archfence/policy.yaml\n",
+		"  archfence apply --dry-run /etc/archfence/policy.yaml\n"
+		"  archfence apply --json | jq -r .result\n",
 	.run = run_apply,
 };
 
@@ -424,24 +581,34 @@ static int run_edit(int argc, char **argv)
 	const char *file, *editor;
 	char tmp[] = "/run/archfence-edit-XXXXXX.yaml", next[PATH_MAX + 16], cmd[PATH_MAX + 64];
 	char prev[PATH_MAX + 16], main[PATH_MAX];
-	bool had_old, is_main = false;
+	bool had_old, is_main = false, exists;
 	struct policy *p = NULL;
 	int fd, opt, rc = EXIT_OK, err;
 	struct af_meta meta;
+	struct stat st;
 	__u32 before;
 
 	while ((opt = cli_getopt(&cmd_edit, argc, argv, NULL, NULL)) != -1)
 		return opt == CLI_HELP ? EXIT_OK : EXIT_USAGE;
 	if (cli_operands(&cmd_edit, argc, argv, 0, 1))
 		return EXIT_USAGE;
+	/* Before anything is opened: an edit that cannot be applied is wasted work. */
+	if (cmd_is_locked()) {
+		log_warnx("edit: archfence is locked until the next reboot: the policy cannot be "
+			  "changed, by anyone; nothing was opened");
+		return EXIT_LOCKED;
+	}
 	main_policy(main, sizeof(main));
 	file = optind < argc ? argv[optind] : main;
 	is_main = realpath(file, prev) && realpath(main, next) && !strcmp(prev, next);
-	editor = getenv("VISUAL");
-	if (!editor || !*editor)
-		editor = getenv("EDITOR");
-	if (!editor || !*editor)
-		editor = "vi";
+	/* The file keeps its mode and owner: what reads it (a backup, a reviewer) still may. */
+	exists = stat(file, &st) == 0;
+	if (!exists) {
+		st.st_mode = 0644;
+		st.st_uid = geteuid();
+		st.st_gid = getegid();
+	}
+	editor = af_choose_editor(getenv("VISUAL"), getenv("EDITOR"), getenv("PATH"));
 	fd = mkstemps(tmp, 5);
 	if (fd < 0) {
 		log_warn(errno, "edit: cannot make a copy to edit");
@@ -486,7 +653,12 @@ static int run_edit(int argc, char **argv)
 	snprintf(next, sizeof(next), "%s.archfence-new", file);
 	snprintf(prev, sizeof(prev), "%s.archfence-old", file);
 	had_old = link(file, prev) == 0;
-	err = af_copy_file(tmp, next, 0600);
+	err = af_copy_file(tmp, next, st.st_mode & 07777);
+	if (!err && exists && chown(next, st.st_uid, st.st_gid))
+		err = -errno;
+	/* chown drops the set-id bits: the mode once more, as the file had it */
+	if (!err && exists && chmod(next, st.st_mode & 07777))
+		err = -errno;
 	if (!err && rename(next, file))
 		err = -errno;
 	if (err) {
@@ -526,9 +698,10 @@ const struct command cmd_edit = {
 	.usage = "edit [FILE]",
 	.help = "Edit the policy (default: the boot policy, the file last applied) safely: the\n"
 		"files of the policy in force carry archfence's own label, so only the controller\n"
-		"may change them. This opens a copy in $VISUAL or $EDITOR (default vi), checks it,\n"
-		"and only if it is valid puts it in place and applies it. A copy with errors is\n"
-		"kept and nothing changes.\n\n"
+		"may change them. This opens a copy in $VISUAL or $EDITOR (else sensible-editor,\n"
+		"editor or vi, the first there is), checks it, and only if it is valid puts it in\n"
+		"place, with the file's mode and owner, and applies it. A copy with errors is kept\n"
+		"and nothing changes. Refused (exit status 4) when archfence is locked.\n\n"
 		"Examples:\n"
 		"  archfence edit\n"
 		"  EDITOR=nano archfence edit /etc/archfence/policy.yaml\n",

@@ -22,7 +22,10 @@ static void print_json(struct json_object *o, int flags)
 	printf("%s\n", json_object_to_json_string_ext(o, flags | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-/* The tainted processes, for status: pid, program, unit, labels, since when. */
+/*
+ * The tainted processes, for status: pid, program, the unit it is a member
+ * of, labels, since when.
+ */
 static struct json_object *status_tainted(struct af_kernel *k, const struct af_meta *meta,
 					  bool json)
 {
@@ -39,6 +42,11 @@ static struct json_object *status_tainted(struct af_kernel *k, const struct af_m
 	if (!json)
 		printf("tainted:     %zu process%s\n", n, n == 1 ? "" : "es");
 	for (i = 0; i < n; i++) {
+		/* Its unit is the one it is a member of (see explain --pid), not its cgroup's name. */
+		bool member = v[i].t.unit_cg && tasks_cgroup_id(v[i].pid) == v[i].t.unit_cg;
+
+		if (!member)
+			v[i].unit[0] = 0;
 		tasks_labels(meta, v[i].t.taint, labels, sizeof(labels));
 		since[0] = 0;
 		if (v[i].t.taint_ns)
@@ -93,7 +101,7 @@ static int run_status(int argc, char **argv)
 	struct af_meta meta;
 	struct af_state st;
 	__u64 cnt[AF_CNT_NR];
-	int err, links, expected, opt;
+	int err, links, expected, opt, ifaces, ifaces_covered = 0;
 	char applied[64] = "", sha[65] = "";
 	unsigned op, a, l;
 	bool json = false;
@@ -123,6 +131,7 @@ static int run_status(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	links = kernel_links(&expected);
+	ifaces = kernel_egress(&ifaces_covered);
 	for (l = 0; l < 32; l++)
 		snprintf(sha + 2 * l, 3, "%02x", meta.sha256[l]);
 	t = (time_t)(meta.applied_ns / 1000000000ull);
@@ -135,6 +144,9 @@ static int run_status(int argc, char **argv)
 		json_object_object_add(o, "attached", json_object_new_boolean(links == expected));
 		json_object_object_add(o, "programs_attached", json_object_new_int(links));
 		json_object_object_add(o, "programs_expected", json_object_new_int(expected));
+		json_object_object_add(o, "egress_interfaces", json_object_new_int(ifaces));
+		json_object_object_add(o, "egress_interfaces_checked",
+				       json_object_new_int(ifaces_covered));
 		json_object_object_add(o, "mode", json_object_new_string(af_mode_name(pol.mode)));
 		json_object_object_add(o, "locked",
 				       json_object_new_boolean(!!(st.flags & AF_STATE_LOCKED)));
@@ -220,6 +232,12 @@ static int run_status(int argc, char **argv)
 		       (st.flags & AF_STATE_LOCKED) ? ", locked until reboot" : "");
 		printf("programs:    %d of %d attached%s\n", links, expected,
 		       links == expected ? "" : "  (NOT ENFORCING FULLY)");
+		if (ifaces < 0)
+			printf("egress:      cannot tell: %s\n", strerror(-ifaces));
+		else
+			printf("egress:      checked on %d of %d interfaces (loopback aside)%s\n",
+			       ifaces_covered, ifaces,
+			       ifaces_covered == ifaces ? "" : "  (NOT ENFORCING FULLY)");
 		printf("policy:      %s\n", meta.file);
 		printf("sha256:      %s\n", sha);
 		printf("generation:  %u, applied %s by uid %u", st.gen, applied, meta.uid);
@@ -340,6 +358,8 @@ static int run_events(int argc, char **argv)
 	}
 	if (cli_operands(&cmd_events, argc, argv, 0, 0))
 		return EXIT_USAGE;
+	if (cli_need_root(&cmd_events, "the records in the kernel"))
+		return EXIT_FAIL;
 	err = kernel_open_pinned(&k);
 	if (err) {
 		if (err == -ENOENT)

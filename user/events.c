@@ -18,10 +18,10 @@
 #include "policy.h"
 #include "tasks.h"
 
-_Static_assert(sizeof(struct af_event) == 1160, "struct af_event layout changed");
+_Static_assert(sizeof(struct af_event) == 1672, "struct af_event layout changed");
 _Static_assert(sizeof(struct af_inode_key) == 16, "struct af_inode_key layout changed");
 _Static_assert(sizeof(struct af_label_val) == 8, "struct af_label_val layout changed");
-_Static_assert(sizeof(struct af_policy) == 48, "struct af_policy layout changed");
+_Static_assert(sizeof(struct af_policy) == 56, "struct af_policy layout changed");
 
 struct mount_ent {
 	__u64 kdev;		/* kernel encoding */
@@ -178,12 +178,23 @@ static void decode_labels(const struct event_decoder *d, __u32 mask, char *buf, 
 	}
 }
 
+/* Where file system kdev's root is mounted, or NULL. */
+static const char *mount_of(const struct event_decoder *d, __u64 kdev)
+{
+	const char *mnt = NULL;
+	size_t i;
+
+	for (i = 0; i < d->nmounts; i++)
+		if (d->mounts[i].kdev == kdev)
+			mnt = d->mounts[i].point;
+	return mnt;
+}
+
 static void decode_path(const struct event_decoder *d, const struct af_event *ev, char *buf,
 			size_t len)
 {
 	const char *mnt = NULL, *trunc = (ev->flags & AF_EVF_TRUNC) ? "..." : "";
 	char path[AF_PATH_MAX + 1];
-	size_t i;
 
 	/* Never trust the kernel's offsets and terminators blindly. */
 	if (ev->path_off < AF_PATH_MAX)
@@ -191,7 +202,13 @@ static void decode_path(const struct event_decoder *d, const struct af_event *ev
 	path[AF_PATH_MAX - (ev->path_off < AF_PATH_MAX ? ev->path_off : AF_PATH_MAX)] = 0;
 
 	if (!(ev->flags & AF_EVF_PATH_FS)) {
-		snprintf(buf, len, "%s%.*s", trunc, (int)sizeof(path), path);
+		if (!path[0] && ev->ino && (ev->kind == AF_EV_FILE || ev->kind == AF_EV_LABELLED))
+			/* a summary whose first record is not at hand: the inode still says which */
+			snprintf(buf, len, "(inode %llu on %llu:%llu)", (unsigned long long)ev->ino,
+				 (unsigned long long)(ev->dev >> 20),
+				 (unsigned long long)(ev->dev & 0xfffff));
+		else
+			snprintf(buf, len, "%s%.*s", trunc, (int)sizeof(path), path);
 		return;
 	}
 	if (ev->dev == ~0ull) {
@@ -199,9 +216,7 @@ static void decode_path(const struct event_decoder *d, const struct af_event *ev
 		snprintf(buf, len, "%.*s", (int)sizeof(path), path);
 		return;
 	}
-	for (i = 0; i < d->nmounts; i++)
-		if (d->mounts[i].kdev == ev->dev)
-			mnt = d->mounts[i].point;
+	mnt = mount_of(d, ev->dev);
 	if (!mnt)
 		snprintf(buf, len, "(device %llu:%llu)%s%.*s", (unsigned long long)(ev->dev >> 20),
 			 (unsigned long long)(ev->dev & 0xfffff), trunc, (int)sizeof(path), path);
@@ -213,7 +228,37 @@ static void decode_path(const struct event_decoder *d, const struct af_event *ev
 		snprintf(buf, len, "%s%s%.*s", mnt, trunc, (int)sizeof(path), path);
 }
 
-/* The executable, from /proc while the process lives and is the same one. */
+/*
+ * The executable as the kernel named it when the record was made (the
+ * process may be gone by now), below the mount point of its file system;
+ * "" when the record carries none.
+ */
+static void decode_kernel_exe(const struct event_decoder *d, const struct af_event *ev, char *buf,
+			      size_t len)
+{
+	const char *mnt, *trunc = (ev->flags & AF_EVF_EXE_TRUNC) ? "..." : "";
+	char path[AF_EXE_MAX + 1];
+
+	buf[0] = 0;
+	if (ev->exe_off >= AF_EXE_CAP || ev->exe[ev->exe_off] != '/')
+		return;
+	memcpy(path, ev->exe + ev->exe_off, AF_EXE_MAX - ev->exe_off);
+	path[AF_EXE_MAX - ev->exe_off] = 0;
+	mnt = mount_of(d, ev->exe_dev);
+	if (!mnt)
+		snprintf(buf, len, "(device %llu:%llu)%s%s", (unsigned long long)(ev->exe_dev >> 20),
+			 (unsigned long long)(ev->exe_dev & 0xfffff), trunc, path);
+	else if (!strcmp(mnt, "/"))
+		snprintf(buf, len, "%s%s", trunc, path);
+	else
+		snprintf(buf, len, "%s%s%s", mnt, trunc, path);
+}
+
+/*
+ * The executable: from /proc while the process lives and is the same one,
+ * else as the kernel named it (buf, filled by decode_kernel_exe), else its
+ * inode.
+ */
 static void decode_exe(const struct af_event *ev, char *buf, size_t len)
 {
 	char link[64];
@@ -228,6 +273,8 @@ static void decode_exe(const struct af_event *ev, char *buf, size_t len)
 			return;
 		}
 	}
+	if (buf[0])
+		return; /* named by the kernel */
 	if (ev->exe_ino)
 		snprintf(buf, len, "(inode %llu on %llu:%llu)", (unsigned long long)ev->exe_ino,
 			 (unsigned long long)(ev->exe_dev >> 20),
@@ -280,6 +327,8 @@ static const char *self_what(__u64 what)
 		return "loading a program that could override archfence's decisions";
 	case AF_SELF_TRACE:
 		return "tracing the archfence controller";
+	case AF_SELF_WINDOW:
+		return "a kernel window onto memory (kcore, /dev/mem, tracing, perf samples of memory)";
 	default:
 		return "changing archfence";
 	}
@@ -361,7 +410,8 @@ void event_sentence(const struct event_view *v, char *buf, size_t len)
 			 ev->comm, ev->tgid, ev->uid, v->exe, verb(ev), v->path, times);
 	else
 		snprintf(buf, len, "%s[%u] (uid %u, %s) was %s %s %s file %s%s%s", ev->comm, ev->tgid,
-			 ev->uid, v->exe, verb(ev), ev->op == AF_OP_WRITE ? "changing" : "reading",
+			 ev->uid, v->exe, verb(ev),
+			 ev->op == AF_OP_WRITE ? "changing" : ev->op == AF_OP_LIST ? "listing" : "reading",
 			 v->labels, v->path, times,
 			 (ev->flags & AF_EVF_UNKNOWN) ? " (label unknown: failed closed)" : "");
 }
@@ -436,6 +486,7 @@ void event_decode_via(struct event_decoder *d, const struct af_event *ev, struct
 	decode_time(ev, v->time, sizeof(v->time));
 	decode_labels(d, ev->labels, v->labels, sizeof(v->labels));
 	decode_path(d, ev, v->path, sizeof(v->path));
+	decode_kernel_exe(d, ev, v->exe, sizeof(v->exe));
 	proc(ctx, ev, v);
 	if (ev->kind == AF_EV_SINK) {
 		if (ev->dev < AF_MAX_SINKS && d->sinks[ev->dev][0])

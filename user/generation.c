@@ -302,7 +302,10 @@ static int add_self(const struct policy *p, struct entries *e)
 	return err;
 }
 
-/* One entry per program and unit; grants of duplicates combine. */
+/*
+ * One entry per program and unit (a whole unit: dev and ino 0); grants of
+ * duplicates combine.
+ */
 static int add_trusted(const struct policy *p, struct entries *e, struct af_generation *g)
 {
 	struct af_trust_entry *t;
@@ -320,7 +323,7 @@ static int add_trusted(const struct policy *p, struct entries *e, struct af_gene
 		struct af_trust_key k = { .dev = pt->dev, .ino = pt->ino,
 					  .unit_hash = pt->unit ? af_unit_hash(pt->unit) : 0 };
 
-		err = entries_add(e, pt->dev, pt->ino, 0, AF_LV_TRUSTED);
+		err = pt->exe ? entries_add(e, pt->dev, pt->ino, 0, AF_LV_TRUSTED) : 0;
 		if (err) {
 			free(t);
 			return err;
@@ -332,6 +335,8 @@ static int add_trusted(const struct policy *p, struct entries *e, struct af_gene
 			t[n++].key = k;
 		for (op = 0; op < AF_OP_COUNT; op++)
 			t[j].val.grant[op] |= pt->allow[op];
+		if (pt->inherit)
+			t[j].val.flags |= AF_TRUST_INHERIT;
 	}
 	g->trusted = t;
 	g->ntrusted = n;

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 
 #include "archfence.skel.h"
+#include "egress.h"
 #include "kernel.h"
 #include "log.h"
 #include "policy.h"
@@ -109,6 +110,63 @@ static void choose_programs(struct archfence_bpf *skel)
 	bpf_object__for_each_program(prog, (skel)->obj) \
 		if (bpf_program__autoload(prog))
 
+/*
+ * ARCHFENCE_VERIFIER_STATS=FILE (for developers): the verifier's statistics
+ * of every program (instructions processed, states, time) are written to
+ * FILE when the programs are loaded.
+ */
+#define VSTATS_BUF 4096
+static char *vstats_bufs[64];
+
+static void verifier_stats_begin(struct archfence_bpf *skel)
+{
+	struct bpf_program *prog;
+	int i = 0;
+
+	if (!getenv("ARCHFENCE_VERIFIER_STATS"))
+		return;
+	for_each_program(prog, skel) {
+		if (i >= (int)(sizeof(vstats_bufs) / sizeof(vstats_bufs[0])))
+			break;
+		vstats_bufs[i] = calloc(1, VSTATS_BUF);
+		if (!vstats_bufs[i])
+			break;
+		bpf_program__set_log_buf(prog, vstats_bufs[i], VSTATS_BUF);
+		bpf_program__set_log_level(prog, 4);
+		i++;
+	}
+}
+
+static void verifier_stats_end(struct archfence_bpf *skel)
+{
+	const char *path = getenv("ARCHFENCE_VERIFIER_STATS");
+	struct bpf_program *prog;
+	FILE *f;
+	int i = 0;
+
+	if (!path)
+		return;
+	f = fopen(path, "w");
+	for_each_program(prog, skel) {
+		if (i >= (int)(sizeof(vstats_bufs) / sizeof(vstats_bufs[0])) || !vstats_bufs[i])
+			break;
+		if (f) {
+			char *l, *save = NULL;
+
+			fprintf(f, "%s:", bpf_program__name(prog));
+			for (l = strtok_r(vstats_bufs[i], "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+				fprintf(f, " %s;", l);
+			fputc('\n', f);
+		}
+		bpf_program__set_log_buf(prog, NULL, 0);
+		free(vstats_bufs[i]);
+		vstats_bufs[i] = NULL;
+		i++;
+	}
+	if (f)
+		fclose(f);
+}
+
 /* What identifies this build's BPF object: the first bytes of its SHA-256. */
 static void build_id(__u8 out[16])
 {
@@ -193,8 +251,13 @@ int kernel_open_pinned(struct af_kernel **out)
 	int i, err;
 
 	*out = NULL;
-	if (access(PIN_MAPS "/af_state", F_OK))
-		return -ENOENT;
+	/* Unreadable is not absent: an ordinary user must not be told "not loaded". */
+	if (access(PIN_MAPS "/af_state", F_OK)) {
+		err = -errno;
+		if (err != -ENOENT)
+			log_warn(err, "kernel: cannot reach %s: this needs root", PIN_MAPS);
+		return err;
+	}
 	k = kernel_new();
 	if (!k)
 		return -ENOMEM;
@@ -743,7 +806,30 @@ static int pin_links(struct af_kernel *k, struct archfence_bpf *skel, const char
 			}
 			continue;
 		}
-		link = bpf_program__attach(prog);
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS) {
+			/* tc filters, not links: pinned, and put on every interface */
+			snprintf(path, sizeof(path), "%s/%s", progs, bpf_program__name(prog));
+			err = mkdir_p(progs);
+			if (!err)
+				err = bpf_program__pin(prog, path);
+			if (!err)
+				err = egress_attach_all(bpf_program__fd(prog));
+			if (err) {
+				log_warn(err, "kernel: cannot put %s on the interfaces", path);
+				return err;
+			}
+			continue;
+		}
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SKB) {
+			/* every socket of the host: the root of the cgroup tree */
+			int cg = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			link = cg >= 0 ? bpf_program__attach_cgroup(prog, cg) : NULL;
+			if (cg >= 0)
+				close(cg);
+		} else {
+			link = bpf_program__attach(prog);
+		}
 		if (!link) {
 			err = -errno;
 			log_warn(err, "kernel: cannot attach %s", bpf_program__name(prog));
@@ -802,7 +888,9 @@ static int install_at(struct af_kernel **out, struct af_generation *g, const cha
 		if (err)
 			goto fail;
 	}
+	verifier_stats_begin(skel);
 	err = archfence_bpf__load(skel);
+	verifier_stats_end(skel);
 	if (err) {
 		log_warn(err, "kernel: the kernel refused the programs (run with -v for the verifier's log)");
 		goto fail;
@@ -907,7 +995,8 @@ int kernel_links(int *expected)
 	if (skel) {
 		choose_programs(skel);
 		for_each_program(prog, skel)
-			if (bpf_program__type(prog) != BPF_PROG_TYPE_SYSCALL)
+			if (bpf_program__type(prog) != BPF_PROG_TYPE_SYSCALL &&
+			    bpf_program__type(prog) != BPF_PROG_TYPE_SCHED_CLS)
 				(*expected)++;
 		archfence_bpf__destroy(skel);
 	}
@@ -919,6 +1008,16 @@ int kernel_links(int *expected)
 			n++;
 	closedir(d);
 	return n;
+}
+
+int kernel_egress(int *covered)
+{
+	return egress_coverage(PIN_PROGS "/af_egress_tc", covered);
+}
+
+int kernel_egress_attach(void)
+{
+	return egress_attach_pinned(PIN_PROGS "/af_egress_tc");
 }
 
 static int unlink_dir(const char *dir)
@@ -1006,6 +1105,9 @@ static int unload_at(const char *base)
 	err = unlink_dir(dir);
 	if (!err)
 		wait_detached(ids, n);
+	snprintf(dir, sizeof(dir), "%s/progs/af_egress_tc", base);
+	if (!err)
+		egress_detach_pinned(dir);
 	snprintf(dir, sizeof(dir), "%s/progs", base);
 	if (!err)
 		err = unlink_dir(dir);
@@ -1119,10 +1221,11 @@ int kernel_probe(char *why, size_t len)
 	}
 	lsm[strcspn(lsm, "\n")] = 0;
 	if (!strstr(lsm, "bpf")) {
-		snprintf(why, len,
-			 "the kernel's active LSM list (%s) lacks bpf: add lsm=%s%sbpf to the kernel "
-			 "command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub and "
-			 "reboot)", lsm[0] ? lsm : "unknown", lsm, lsm[0] ? "," : "");
+		char fix[768];
+
+		af_lsm_advice(lsm, af_grubby_first(), fix, sizeof(fix));
+		snprintf(why, len, "the kernel's active LSM list (%s) lacks bpf: %s",
+			 lsm[0] ? lsm : "unknown", fix);
 		return -EOPNOTSUPP;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {

@@ -152,6 +152,15 @@ int kernel_counters(const struct af_kernel *k, __u64 out[AF_CNT_NR]);
 /* Number of program links found pinned; *expected: programs in this build. */
 int kernel_links(int *expected);
 
+/*
+ * The egress check on the interfaces: how many there are but loopback
+ * (returned, or -errno when archfence is not loaded) and how many carry it.
+ */
+int kernel_egress(int *covered);
+
+/* Put the egress check on interfaces that lack it (new ones); 0 or -errno. */
+int kernel_egress_attach(void);
+
 void kernel_close(struct af_kernel *k);
 
 /* Detach everything and remove the pins. */

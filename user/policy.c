@@ -179,6 +179,8 @@ const char *af_op_name(enum af_op op)
 		return "write";
 	case AF_OP_SEND:
 		return "send";
+	case AF_OP_LIST:
+		return "list";
 	default:
 		return "unknown";
 	}
@@ -301,6 +303,19 @@ unsigned policy_nlabels(const struct policy *p)
 	return n;
 }
 
+const char *policy_trusted_str(const struct policy_trusted *t, char *buf, size_t len)
+{
+	const char *inh = t->inherit ? "; its descendants inherit the grants" : "";
+
+	if (!t->exe)
+		snprintf(buf, len, "every process of unit %s", t->unit ? t->unit : "?");
+	else if (t->unit)
+		snprintf(buf, len, "%s, as a member of unit %s%s", t->exe, t->unit, inh);
+	else
+		snprintf(buf, len, "%s%s", t->exe, inh);
+	return buf;
+}
+
 const char *policy_labels_str(const struct policy *p, uint32_t mask, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -363,9 +378,10 @@ void policy_free(struct policy *p)
 }
 
 static const struct policy_label builtin_labels[PL_NBUILTIN] = {
-	[PL_SECRET] = { "secret", { AF_DENY, AF_DENY, AF_DENY }, NULL, 0 },
-	[PL_MASTER] = { "master-repository", { AF_DENY, AF_DENY, AF_DENY }, NULL, 0 },
-	[PL_SENSITIVE] = { "sensitive", { AF_AUDIT, AF_AUDIT, AF_AUDIT }, NULL, 0 },
+	/* read, write, send, list: list is read's unless a policy says otherwise */
+	[PL_SECRET] = { "secret", { AF_DENY, AF_DENY, AF_DENY, AF_DENY }, NULL, 0 },
+	[PL_MASTER] = { "master-repository", { AF_DENY, AF_DENY, AF_DENY, AF_DENY }, NULL, 0 },
+	[PL_SENSITIVE] = { "sensitive", { AF_AUDIT, AF_AUDIT, AF_AUDIT, AF_AUDIT }, NULL, 0 },
 };
 
 static int ctx_init(struct pctx *c, const struct policy_opts *opts)

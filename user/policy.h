@@ -44,14 +44,19 @@ struct policy_path {
 	uint64_t comp[AF_PENDING_DEPTH];	/* FNV-1a 64 of each missing name */
 };
 
+/*
+ * A trusted program (exe), a trusted unit (unit: every process that is a
+ * member of it), or a program trusted only as a member of its unit (both).
+ */
 struct policy_trusted {
 	char *name;		/* the key under "trusted" */
-	char *exe;		/* absolute, normalised */
+	char *exe;		/* absolute, normalised; NULL: the whole unit */
 	char *unit;		/* systemd unit name, or NULL */
+	bool inherit;		/* the grants pass to the program's descendants */
 	uint32_t allow[AF_OP_COUNT];	/* labels granted per operation */
 	const char *file;
 	unsigned line;
-	uint64_t dev;		/* resolved executable */
+	uint64_t dev;		/* resolved executable; 0 and 0 when exe is NULL */
 	uint64_t ino;
 };
 
@@ -147,6 +152,12 @@ void policy_free(struct policy *p);
 size_t policy_errors_print(const struct policy_errors *errs, FILE *f);
 void policy_errors_clear(struct policy_errors *errs);
 
+/*
+ * Warnings about a valid policy (a built-in label weakened), appended to out
+ * as "warning: ..." errors with file and line. 0 or -ENOMEM.
+ */
+int policy_warnings(const struct policy *p, struct policy_errors *out);
+
 /* Labelled paths that do not exist yet. */
 size_t policy_npending(const struct policy *p);
 
@@ -169,6 +180,13 @@ unsigned policy_nlabels(const struct policy *p);
 
 /* "secret,sensitive" into buf; returns buf. */
 const char *policy_labels_str(const struct policy *p, uint32_t mask, char *buf, size_t len);
+
+/*
+ * What a trusted entry trusts, in words: "/usr/bin/x", "/usr/bin/x, as a
+ * member of unit backup.service", "every process of unit backup.service",
+ * with "; its descendants inherit the grants" where it says inherit.
+ */
+const char *policy_trusted_str(const struct policy_trusted *t, char *buf, size_t len);
 
 const char *af_op_name(enum af_op op);
 const char *af_action_name(enum af_action a);

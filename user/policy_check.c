@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "util.h"
 #include "policy_int.h"
@@ -351,6 +354,54 @@ static void check_protected(struct pctx *c)
 }
 
 /*
+ * The kernel's pseudo file systems hold its own state, not archive data:
+ * their inodes come and go with that state (a label by inode would not
+ * hold), and refusing reads or writes there stops the system's own tools.
+ * The file system of path, or of its nearest existing directory; NULL when
+ * it is an ordinary one.
+ */
+static const char *pseudo_fs(const char *path)
+{
+	static const struct {
+		unsigned long magic;
+		const char *name;
+	} fs[] = {
+		{ PROC_SUPER_MAGIC, "procfs (/proc)" },
+		{ SYSFS_MAGIC, "sysfs (/sys)" },
+		{ DEVPTS_SUPER_MAGIC, "devpts (/dev/pts)" },
+		{ CGROUP_SUPER_MAGIC, "cgroupfs" },
+		{ CGROUP2_SUPER_MAGIC, "cgroup2fs" },
+		{ BPF_FS_MAGIC, "bpffs" },
+		{ TRACEFS_MAGIC, "tracefs" },
+		{ DEBUGFS_MAGIC, "debugfs" },
+		{ SECURITYFS_MAGIC, "securityfs" },
+		{ SELINUX_MAGIC, "selinuxfs" },
+		{ PSTOREFS_MAGIC, "pstore" },
+		{ EFIVARFS_MAGIC, "efivarfs" },
+		{ NSFS_MAGIC, "nsfs" },
+		{ BINFMTFS_MAGIC, "binfmt_misc" },
+		{ 0x62656570, "configfs" },
+		{ 0x65735543, "fusectl" },
+		{ 0x19800202, "mqueue" },
+	};
+	char buf[PATH_MAX], *slash;
+	struct statfs sf;
+	size_t i;
+
+	af_strlcpy(buf, path, sizeof(buf));
+	while (statfs(buf, &sf)) {
+		slash = strrchr(buf, '/');
+		if (errno != ENOENT || !slash || slash == buf)
+			return NULL;
+		*slash = '\0';
+	}
+	for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if ((unsigned long)sf.f_type == fs[i].magic)
+			return fs[i].name;
+	return NULL;
+}
+
+/*
  * A labelled path that does not exist (yet) is not an error: a data disk
  * not mounted, a directory not created. It is held as pending, from its
  * nearest existing directory on, and labelled by the kernel when it
@@ -445,8 +496,15 @@ void check_paths(struct pctx *c)
 	if (!c->opts->no_fs) {
 		for (i = 0; i < p->npaths; i++) {
 			struct policy_path *pp = &p->paths[i];
+			const char *pseudo = pseudo_fs(pp->path);
 			struct stat st;
 
+			if (pseudo) {
+				perr_add(c, pp->file, pp->line,
+					 "path '%s' is on %s, a kernel pseudo file system: its files are the kernel's own state, not archive data, and a label there would not hold; label the directories that hold the archive",
+					 pp->path, pseudo);
+				continue;
+			}
 			if (pending(c, pp))
 				continue;
 			if (resolve(c, pp->file, pp->line, "path", pp->path, "label", &st) < 0)
@@ -543,7 +601,7 @@ static int by_exe_unit(const void *pa, const void *pb)
 {
 	const struct policy_trusted *a = *(const struct policy_trusted *const *)pa;
 	const struct policy_trusted *b = *(const struct policy_trusted *const *)pb;
-	int r = strcmp(a->exe, b->exe);
+	int r = strcmp(a->exe ? a->exe : "", b->exe ? b->exe : "");
 
 	if (!r)
 		r = strcmp(a->unit ? a->unit : "", b->unit ? b->unit : "");
@@ -574,12 +632,13 @@ void check_trusted(struct pctx *c)
 				 v[i]->name, v[i - 1]->file, v[i - 1]->line);
 	qsort(v, p->ntrusted, sizeof(*v), by_exe_unit);
 	for (i = 1; i < p->ntrusted; i++)
-		if (!strcmp(v[i - 1]->exe, v[i]->exe) &&
+		if (!strcmp(v[i - 1]->exe ? v[i - 1]->exe : "", v[i]->exe ? v[i]->exe : "") &&
 		    !strcmp(v[i - 1]->unit ? v[i - 1]->unit : "", v[i]->unit ? v[i]->unit : ""))
 			perr_add(c, v[i]->file, v[i]->line,
-				 "trusted program '%s' has the same exe%s as '%s' (%s:%u); merge them into one entry",
-				 v[i]->name, v[i]->unit ? " and unit" : "", v[i - 1]->name,
-				 v[i - 1]->file, v[i - 1]->line);
+				 "trusted program '%s' has the same %s as '%s' (%s:%u); merge them into one entry",
+				 v[i]->name,
+				 !v[i]->exe ? "unit" : v[i]->unit ? "exe and unit" : "exe",
+				 v[i - 1]->name, v[i - 1]->file, v[i - 1]->line);
 	free(v);
 }
 

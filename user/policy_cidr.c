@@ -4,7 +4,10 @@
  * optional port or port range.
  *
  *	198.51.100.0/24   192.0.2.10   192.0.2.10:443   10.0.0.0/8:8000-8100
- *	2001:db8:20::/48  [2001:db8::1]:8443   [2001:db8::/32]:443
+ *	2001:db8:20::/48  [2001:db8::1]:8443   [2001:db8::/32]:443   [2001:db8::1]
+ *
+ * A bare IPv6 address whose last group could be a port (2001:db8::1:443)
+ * is refused: brackets say which is meant.
  *
  * Addresses are parsed by inet_pton; IPv4-mapped IPv6 ranges
  * (::ffff:a.b.c.d/96 and narrower) become the IPv4 range they stand for.
@@ -71,6 +74,27 @@ static int parse_ports(const char *entry, const char *s, struct policy_cidr *out
 	out->port_min = (uint16_t)lo;
 	out->port_max = (uint16_t)hi;
 	return 0;
+}
+
+/*
+ * 2001:db8::1:443 is an IPv6 address, and reads as 2001:db8::1 with port
+ * 443: when its last group is a decimal port and what precedes it is an
+ * address of its own (which "::" makes possible), refuse to guess.
+ */
+static bool ambiguous_port(const char *addr)
+{
+	char head[ENTRY_MAX + 1];
+	const char *last = strrchr(addr, ':');
+	uint8_t a[16];
+	long port;
+
+	if (!last || !strstr(addr, "::") || last == addr || last[-1] == ':')
+		return false;
+	port = small_num(last + 1);
+	if (port < 1 || port > 65535)
+		return false;
+	snprintf(head, sizeof(head), "%.*s", (int)(last - addr), addr);
+	return inet_pton(AF_INET6, head, a) == 1 && inet_pton(AF_INET6, addr, a) == 1;
 }
 
 /* Zero the host bits of addr (bytes) beyond prefix; true if any were set. */
@@ -152,6 +176,14 @@ int cidr_parse(const char *s, struct policy_cidr *out, char *msg, size_t msglen)
 					 s, slash + 1);
 			return -EINVAL;
 		}
+	}
+	if (!close && !slash && colons > 1 && ambiguous_port(addr)) {
+		const char *last = strrchr(addr, ':');
+
+		snprintf(msg, msglen,
+			 "cloud entry '%s' is ambiguous: an IPv6 address, or %.*s and port %s? Write \"[%.*s]:%s\" for the address and port, or \"[%s]\" for the address",
+			 s, (int)(last - addr), addr, last + 1, (int)(last - addr), addr, last + 1, addr);
+		return -EINVAL;
 	}
 	if (inet_pton(AF_INET, addr, out->addr) == 1) {
 		out->family = AF_INET;

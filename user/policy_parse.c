@@ -14,9 +14,11 @@
 
 static const char *const top_keys[] = { "host", "include", "labels", "paths", "trusted", "sinks" };
 static const char *const host_keys[] = { "mode", "cloud", "send", "lock" };
-static const char *const op_keys[AF_OP_COUNT] = { "read", "write", "send" };
+static const char *const op_keys[AF_OP_COUNT] = { "read", "write", "send", "list" };
+/* Operations a label must give; list, when not given, is what read is. */
+#define OPS_REQUIRED	((1u << AF_OP_READ) | (1u << AF_OP_WRITE) | (1u << AF_OP_SEND))
 static const char *const action_names[] = { "allow", "audit", "deny" };
-static const char *const trusted_keys[] = { "exe", "unit", "allow" };
+static const char *const trusted_keys[] = { "exe", "unit", "allow", "inherit" };
 static const char *const sink_keys[] = { "exe", "unit", "tainted" };
 static const char *const unit_suffixes[] = {
 	".service", ".socket", ".device", ".mount", ".automount", ".swap",
@@ -311,6 +313,8 @@ static void parse_label(struct pctx *c, const char *file, const struct ynode *ke
 		for (op = 0; op < AF_OP_COUNT; op++)
 			if (have & (1u << op))
 				l->action[op] = action[op];
+		if (!(have & (1u << AF_OP_LIST)))
+			l->action[AF_OP_LIST] = l->action[AF_OP_READ];
 		return;
 	}
 	if (id >= 0) {
@@ -320,12 +324,14 @@ static void parse_label(struct pctx *c, const char *file, const struct ynode *ke
 			 key->str, l->file ? l->file : "(built in)", l->line);
 		return;
 	}
-	if (have != (1u << AF_OP_COUNT) - 1 && !bad) {
+	if (!(have & (1u << AF_OP_LIST)))
+		action[AF_OP_LIST] = action[AF_OP_READ];
+	if ((have & OPS_REQUIRED) != OPS_REQUIRED && !bad) {
 		char missing[32] = "";
 		int op;
 
 		for (op = 0; op < AF_OP_COUNT; op++)
-			if (!(have & (1u << op)))
+			if (!(have & (1u << op)) && (OPS_REQUIRED & (1u << op)))
 				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
 					 "%s%s", missing[0] ? ", " : "", op_keys[op]);
 		perr_add(c, file, key->line,
@@ -723,11 +729,11 @@ static bool parse_allow(struct pctx *c, const char *file, const struct ynode *n,
 
 			if (near)
 				perr_add(c, file, k->line,
-					 "trusted program '%s': unknown operation '%s' under allow (did you mean '%s'?); expected read, write or send",
+					 "trusted program '%s': unknown operation '%s' under allow (did you mean '%s'?); expected read, write, send or list",
 					 name, k->str, near);
 			else
 				perr_add(c, file, k->line,
-					 "trusted program '%s': unknown operation '%s' under allow; expected read, write or send",
+					 "trusted program '%s': unknown operation '%s' under allow; expected read, write, send or list",
 					 name, k->str);
 			ok = false;
 			continue;
@@ -739,6 +745,8 @@ static bool parse_allow(struct pctx *c, const char *file, const struct ynode *n,
 		}
 		allow[op] |= mask;
 	}
+	/* A program trusted to read a label may list it too. */
+	allow[AF_OP_LIST] |= allow[AF_OP_READ];
 	return ok;
 }
 
@@ -747,7 +755,7 @@ static void parse_one_trusted(struct pctx *c, const char *file, const struct yno
 {
 	struct policy *p = c->p;
 	struct policy_trusted t = { .file = file, .line = key->line };
-	const struct ynode *k, *v, *exe = NULL;
+	const struct ynode *k, *v, *exe = NULL, *inherit = NULL;
 	const char *name = key->str, *base;
 	char what[TRUSTED_NAME_MAX + 40];
 	bool ok = true, have_allow = false;
@@ -763,7 +771,7 @@ static void parse_one_trusted(struct pctx *c, const char *file, const struct yno
 	if (val->type != YN_MAP) {
 		if (val->type != YN_BAD)
 			perr_add(c, file, val->line,
-				 "trusted program '%s' must be a mapping with exe, unit (optional) and allow, not %s",
+				 "trusted program '%s' must be a mapping with exe and/or unit, allow and inherit (optional), not %s",
 				 name, is_empty(val) ? "empty" : ynode_kind(val));
 		return;
 	}
@@ -798,6 +806,23 @@ static void parse_one_trusted(struct pctx *c, const char *file, const struct yno
 			if (!parse_allow(c, file, v, name, t.allow))
 				ok = false;
 			break;
+		case 3:
+			snprintf(where, sizeof(where), "trusted program '%s': inherit", name);
+			s = scalar(c, file, v, where);
+			if (!s) {
+				ok = false;
+			} else if (!strcmp(s, "yes") || !strcmp(s, "true")) {
+				t.inherit = true;
+				inherit = v;
+			} else if (!strcmp(s, "no") || !strcmp(s, "false")) {
+				t.inherit = false;
+			} else {
+				perr_add(c, file, v->line,
+					 "trusted program '%s': inherit must be yes (its children get its grants, whatever they run) or no (the default), not '%s'",
+					 name, s);
+				ok = false;
+			}
+			break;
 		default:
 			snprintf(where, sizeof(where), "in trusted program '%s'", name);
 			unknown_key(c, file, k, where, trusted_keys, ARRAY_SIZE(trusted_keys));
@@ -806,12 +831,19 @@ static void parse_one_trusted(struct pctx *c, const char *file, const struct yno
 		}
 	}
 
-	if (!exe) {
-		if (ok)
-			perr_add(c, file, key->line,
-				 "trusted program '%s' has no exe: give the absolute path of its executable",
-				 name);
+	if (!exe && inherit && t.unit) {
+		perr_add(c, file, inherit->line,
+			 "trusted unit '%s': inherit needs exe: without exe every process of unit %s is trusted already; leave inherit out, or name the program whose children inherit",
+			 name, t.unit);
 		ok = false;
+	}
+	if (!exe) {
+		if (ok && !t.unit)
+			perr_add(c, file, key->line,
+				 "trusted program '%s' has neither exe nor unit: give exe (the absolute path of its executable), unit (a systemd unit, whose every process is then trusted), or both",
+				 name);
+		if (!t.unit)
+			ok = false;
 	} else {
 		switch (path_normalise(exe->str, &t.exe)) {
 		case NORM_OK:
@@ -881,7 +913,7 @@ static void parse_trusted(struct pctx *c, const char *file, const struct ynode *
 	if (n->type != YN_MAP) {
 		if (n->type != YN_BAD)
 			perr_add(c, file, n->line,
-				 "trusted must be a mapping of program name to {exe, unit, allow}, not %s",
+				 "trusted must be a mapping of program name to {exe, unit, allow, inherit}, not %s",
 				 ynode_kind(n));
 		return;
 	}

@@ -289,6 +289,90 @@ void tasks_taint_source(const struct af_task *t, char *buf, size_t len)
 	}
 }
 
+__u64 tasks_cgroup_id(pid_t pid)
+{
+	char path[64], *line = NULL, *dir = NULL;
+	size_t cap = 0;
+	struct stat st;
+	__u64 id = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		if (asprintf(&dir, "/sys/fs/cgroup%s", line + 3) < 0)
+			dir = NULL;
+		break;
+	}
+	/* A cgroup's id is its directory's inode number in the cgroup2 file system. */
+	if (dir && stat(dir, &st) == 0)
+		id = st.st_ino;
+	free(dir);
+	free(line);
+	fclose(f);
+	return id;
+}
+
+/* Whether entry e of p applies to the program (dev, ino), as a member of unit (hash; 0: none). */
+static bool entry_applies(const struct policy_trusted *e, __u64 dev, __u64 ino, __u64 unit)
+{
+	if (e->exe && (!ino || e->dev != dev || e->ino != ino))
+		return false;
+	if (e->unit && (!unit || af_unit_hash(e->unit) != unit))
+		return false;
+	return true;
+}
+
+size_t tasks_trust(const struct policy *p, const struct af_task *t, __u64 cg,
+		   struct task_trust *out, size_t max, __u32 grant[AF_OP_COUNT])
+{
+	__u64 unit = t->unit_cg && cg == t->unit_cg ? t->unit_hash : 0;
+	size_t i, n = 0;
+	unsigned op;
+
+	for (op = 0; op < AF_OP_COUNT; op++)
+		grant[op] = 0;
+	for (i = 0; p && i < p->ntrusted; i++) {
+		const struct policy_trusted *e = &p->trusted[i];
+		enum task_trust_why why;
+
+		if (e->exe && entry_applies(e, t->prog_dev, t->prog_ino, unit))
+			why = TRUST_PROGRAM;
+		else if (!e->exe && entry_applies(e, 0, 0, unit))
+			why = TRUST_UNIT;
+		else if (e->exe && e->inherit && entry_applies(e, t->inh_dev, t->inh_ino, unit))
+			why = TRUST_INHERITED;
+		else
+			continue;
+		for (op = 0; op < AF_OP_COUNT; op++)
+			grant[op] |= e->allow[op];
+		if (n < max) {
+			out[n].entry = e;
+			out[n].why = why;
+		}
+		n++;
+	}
+	return n;
+}
+
+const char *tasks_unit_name(const struct policy *p, __u64 hash)
+{
+	size_t i;
+
+	for (i = 0; p && hash && i < p->ntrusted; i++)
+		if (p->trusted[i].unit && af_unit_hash(p->trusted[i].unit) == hash)
+			return p->trusted[i].unit;
+	for (i = 0; p && hash && i < p->nsinks; i++)
+		if (p->sinks[i].unit && af_unit_hash(p->sinks[i].unit) == hash)
+			return p->sinks[i].unit;
+	return NULL;
+}
+
 /* Label names of mask, from the generation's record. */
 void tasks_labels(const struct af_meta *m, __u32 mask, char *buf, size_t len)
 {

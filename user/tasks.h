@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "kernel.h"
+#include "policy.h"
 
 /*
  * Mark the sinks of generation g that already run: PID 1, and every
@@ -48,6 +49,33 @@ void tasks_taint_source(const struct af_task *t, char *buf, size_t len);
 
 /* The unit of process pid from its cgroup ("" when none). */
 void tasks_unit(pid_t pid, char *buf, size_t len);
+
+/* The cgroup (v2) id of the cgroup process pid is in now; 0: unknown. */
+__u64 tasks_cgroup_id(pid_t pid);
+
+/* Why a trusted entry applies to a process. */
+enum task_trust_why {
+	TRUST_PROGRAM	= 1,	/* it runs the entry's exe (as a member of its unit, if named) */
+	TRUST_UNIT	= 2,	/* it is a member of the entry's unit (an entry without exe) */
+	TRUST_INHERITED	= 3,	/* it descends from the entry's exe, which says inherit */
+};
+
+struct task_trust {
+	const struct policy_trusted *entry;
+	enum task_trust_why why;
+};
+
+/*
+ * The entries of policy p that apply to a process with state t, now in
+ * cgroup cg (a member of its unit only while cg is the unit's cgroup), as
+ * the kernel works them out: up to max into out, how many in all; grant
+ * gets their grants per operation.
+ */
+size_t tasks_trust(const struct policy *p, const struct af_task *t, __u64 cg,
+		   struct task_trust *out, size_t max, __u32 grant[AF_OP_COUNT]);
+
+/* The unit of p (trusted entries', then sinks') whose name hashes to hash, or NULL. */
+const char *tasks_unit_name(const struct policy *p, __u64 hash);
 
 /* Label names of mask, from the generation's record ("secret,sensitive"). */
 void tasks_labels(const struct af_meta *m, __u32 mask, char *buf, size_t len);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +39,24 @@ void af_unescape_octal(char *s)
 	*o = 0;
 }
 
+/* All of buf to fd; 0 or -errno (ENOSPC when the disk is full, not EIO). */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int af_copy_file(const char *from, const char *to, unsigned mode)
 {
 	char buf[65536];
@@ -52,20 +72,54 @@ int af_copy_file(const char *from, const char *to, unsigned mode)
 		close(in);
 		return err;
 	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			err = -EIO;
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		err = write_all(out, buf, (size_t)n);
+		if (err)
 			break;
-		}
-	if (n < 0)
+	}
+	if (n < 0 && !err)
 		err = -errno;
 	if (!err && fchmod(out, mode))
 		err = -errno;
+	/* Delayed allocation and NFS report a full disk here, not at write. */
 	if (fsync(out) && !err)
 		err = -errno;
+	if (close(out) && !err)
+		err = -errno;
 	close(in);
-	close(out);
 	return err;
+}
+
+/* Is name an executable file in one of the directories of path? */
+static bool in_path(const char *name, const char *path)
+{
+	char file[4096];
+	const char *dir, *end;
+
+	for (dir = path; dir && *dir; dir = *end ? end + 1 : end) {
+		end = strchrnul(dir, ':');
+		if (end == dir)
+			continue;
+		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - dir), dir, name);
+		if (access(file, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *af_choose_editor(const char *visual, const char *editor, const char *path)
+{
+	static const char *const fallback[] = { "sensible-editor", "editor" };
+	size_t i;
+
+	if (visual && *visual)
+		return visual;
+	if (editor && *editor)
+		return editor;
+	for (i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
+		if (in_path(fallback[i], path))
+			return fallback[i];
+	return "vi";
 }
 
 uint64_t af_fnv1a64(const char *s)
@@ -77,4 +131,64 @@ uint64_t af_fnv1a64(const char *s)
 		h *= AF_FNV64_PRIME;
 	}
 	return h;
+}
+
+/* Is the LSM name in the comma-separated list? */
+static bool lsm_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	for (p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+			return true;
+	return false;
+}
+
+size_t af_lsm_advice(const char *lsm, bool rpm_first, char *buf, size_t len)
+{
+	char want[512];
+	size_t o = 0;
+
+	if (!lsm || !*lsm)
+		return (size_t)snprintf(buf, len,
+			"mount securityfs (mount -t securityfs securityfs /sys/kernel/security) and "
+			"read the active LSM list in /sys/kernel/security/lsm; then boot with lsm= that "
+			"list with bpf added at its end (not lsm=bpf alone, which would drop the LSMs in "
+			"force, AppArmor or SELinux among them)");
+	if (lsm_listed(lsm, "bpf"))
+		snprintf(want, sizeof(want), "%s", lsm);
+	else
+		snprintf(want, sizeof(want), "%s,bpf", lsm);
+	o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
+			      "boot with lsm=%s (the LSMs in force now, with bpf added; not lsm=bpf "
+			      "alone, which would drop them): ", want);
+	if (rpm_first)
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
+				      "grubby --update-kernel=ALL --args=lsm=%s (openEuler, Kylin, "
+				      "RHEL and the like), or on Debian and Ubuntu add it to "
+				      "GRUB_CMDLINE_LINUX in /etc/default/grub and run update-grub; "
+				      "then reboot", want);
+	else
+		o += (size_t)snprintf(buf + o, o < len ? len - o : 0,
+				      "add it to GRUB_CMDLINE_LINUX in /etc/default/grub and run "
+				      "update-grub (Debian, Ubuntu), or on openEuler, Kylin, RHEL and "
+				      "the like run grubby --update-kernel=ALL --args=lsm=%s; then reboot",
+				      want);
+	return o;
+}
+
+bool af_grubby_first(void)
+{
+	static const char *const grubby[] = { "/usr/sbin/grubby", "/sbin/grubby", "/usr/bin/grubby" };
+	static const char *const debian[] = { "/usr/sbin/update-grub", "/etc/default/grub" };
+	size_t i;
+
+	for (i = 0; i < sizeof(debian) / sizeof(debian[0]); i++)
+		if (access(debian[i], F_OK) == 0)
+			return false;
+	for (i = 0; i < sizeof(grubby) / sizeof(grubby[0]); i++)
+		if (access(grubby[i], X_OK) == 0)
+			return true;
+	return false;
 }

@@ -86,7 +86,7 @@ teardown_file() {
 	local c
 	# the policy is in force and refusing
 	refused read "$T/secret/a.txt"
-	for c in status list "explain $T/secret/a.txt" "report --since -1h"; do
+	for c in status list events "explain $T/secret/a.txt" "report --since -1h"; do
 		run "${NOBODY[@]}" "$AF" $c
 		echo "$c: $status $output"
 		[ "$status" -eq 1 ]

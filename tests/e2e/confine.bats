@@ -67,6 +67,8 @@ confined() { # ERRNO OP ARGS...
 @test "raw and packet sockets, and sockets of other families" {
 	confined 13 raw-socket x
 	confined 13 packet-socket x
+	# MPTCP: its subflows go where the peer says, past every check of the socket
+	confined 13 mptcp-socket x
 	# Internet sockets are judged where they send (net.bats): creating one stays allowed
 	quiet_allowed "$T/bin/mtry" after-read "$T/master/m.txt" read "$T/open/a.txt"
 }

@@ -67,7 +67,9 @@ teardown_file() {
 derive() { # DST
 	quiet "$T/bin/mover" copy-range "$T/internal/doc.txt" "$1"
 	[ "$status" -eq 0 ]
-	[ -s "$1" ]
+	# made, and labelled (stat of it is a refused listing: the controller looks)
+	run "$AF" explain "$1"
+	[[ "$output" == *internal* ]] || { echo "$output" >&2; false; }
 }
 
 @test "a derived label keeps its meaning when the policy adds a label before it" {

@@ -77,6 +77,34 @@ teardown_file() {
 	[ "$(jq -r .actions.read <<<"$output")" = allow ]
 }
 
+@test "archfence's own files: explain says only the controller changes them, not 'not labelled'" {
+	local f
+	for f in "$T/policy.yaml" "$AF" /sys/fs/bpf/archfence /sys/fs/bpf/archfence/maps /var/lib/archfence; do
+		run "$AF" explain "$f"
+		echo "$f: $output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"archfence's own"* ]]
+		[[ "$output" == *"only the archfence controller changes it"* ]]
+		[[ "$output" == *"once archfence is locked, not even the controller"* ]]
+		[[ "$output" != *"not labelled"* ]]
+	done
+	run "$AF" explain /sys/fs/bpf/archfence/maps
+	[[ "$output" == *"archfence's own (under /sys/fs/bpf/archfence)"* ]]
+	[[ "$output" == *"only the controller opens archfence's maps"* ]]
+	run "$AF" explain --json "$T/policy.yaml"
+	[ "$(jq -r .archfence_own <<<"$output")" = true ]
+	[ "$(jq -r .archfence_own_at <<<"$output")" = "$T/policy.yaml" ]
+	[ "$(jq -r .locked <<<"$output")" = false ]
+	# what explain says is what the kernel does: root may not write it, may read it
+	run "$TRY" append "$T/policy.yaml"
+	[ "$status" -eq 1 ] && [ "$output" = EPERM ]
+	allowed read "$T/policy.yaml"
+	# the twin: an ordinary file is not archfence's, and root writes it
+	run "$AF" explain --json "$T/open/readme.txt"
+	[ "$(jq -r .archfence_own <<<"$output")" = false ]
+	allowed append "$T/open/readme.txt"
+}
+
 @test "status --json describes the policy in force" {
 	run "$AF" status --json
 	[ "$status" -eq 0 ]

@@ -34,6 +34,8 @@ setup_file() {
 	# made now: once labelled, nobody may create them
 	for f in fields storm after-restart; do echo "$f" >"$T/secret/$f.txt"; done
 	systemctl stop archfence.service 2>/dev/null || true
+	"$AF" unload >/dev/null 2>&1 || true
+	af_note_stat "$T"/secret/*.txt "$T/sensitive/a.txt"
 	rm -rf /etc/archfence
 	make -C "$AF_TOP" --no-print-directory -o build/archfence install >/dev/null
 	good_policy
@@ -172,15 +174,16 @@ state() { # JQ-FILTER over archfence status --json
 	echo "archfence ready at $ready us, the probe started at $probe us"
 	[ "$ready" -gt 0 ] && [ "$probe" -gt "$ready" ]
 	rec=$(records 1 MESSAGE_ID=$MID_DENY ARCHFENCE_UNIT=af-probe.service | jq '.[-1]')
-	expect "$(stat -c %i "$T/secret/a.txt")
+	expect "$(af_ino "$T/secret/a.txt")
 try" "$(vals "$rec" ARCHFENCE_INODE ARCHFENCE_COMM)"
 }
 
 @test "the service runs with a small set of capabilities and a hardened sandbox" {
 	pid=$(systemctl show -p MainPID --value archfence)
 	[ "$pid" -gt 0 ]
-	# CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_PERFMON, CAP_BPF: no CAP_SYS_ADMIN
-	grep -q '^CapEff:\s*000000c000080004$' "/proc/$pid/status"
+	# CAP_DAC_READ_SEARCH, CAP_NET_ADMIN (egress), CAP_SYS_PTRACE, CAP_PERFMON,
+	# CAP_BPF: no CAP_SYS_ADMIN
+	grep -q '^CapEff:\s*000000c000081004$' "/proc/$pid/status"
 	grep -q '^NoNewPrivs:\s*1$' "/proc/$pid/status"
 	run systemd-analyze security archfence.service --no-pager
 	echo "$output" | tail -n1
@@ -203,7 +206,7 @@ FIELDS="PRIORITY ARCHFENCE_ACTION ARCHFENCE_OP ARCHFENCE_LABEL ARCHFENCE_PATH AR
 
 @test "a deny record in journalctl -o json carries every field" {
 	f=$T/secret/fields.txt
-	ino=$(stat -c %i "$f")
+	ino=$(af_ino "$f")
 	accesses "read:$f"
 	rec=$(records 1 MESSAGE_ID=$MID_DENY ARCHFENCE_INODE="$ino" | jq '.[0]')
 	echo "$rec"
@@ -213,7 +216,7 @@ deny
 read
 secret
 $f
-$(stat -c '%Hd:%Ld' "$f")
+$(af_dev "$f")
 $ino
 python3
 $PY
@@ -228,7 +231,7 @@ $(state .policy_sha256)
 
 @test "an audit record carries every field, with the accesses it stands for" {
 	f=$T/sensitive/a.txt
-	ino=$(stat -c %i "$f")
+	ino=$(af_ino "$f")
 	before=$(state .counters.read.audit)
 	accesses "read:$f"
 	after=$(state .counters.read.audit)
@@ -241,7 +244,7 @@ audit
 read
 sensitive
 $f
-$(stat -c '%Hd:%Ld' "$f")
+$(af_dev "$f")
 $ino
 python3
 $PY
@@ -486,13 +489,13 @@ true" "$(jq -r --arg py "$py" --arg unit "$unit" --arg sha "$sha" --arg since "$
 	systemctl start archfence
 	[ "$(state .generation)" -eq "$gen" ]
 	# records again after the restart
-	ino=$(stat -c %i "$T/secret/after-restart.txt")
+	ino=$(af_ino "$T/secret/after-restart.txt")
 	accesses "read:$T/secret/after-restart.txt"
 	[ "$(records 1 MESSAGE_ID=$MID_DENY ARCHFENCE_INODE="$ino" | jq length)" -ge 1 ]
 }
 
 @test "a storm of 100,000 refused opens: deny counts plus reported losses add up, the daemon stays cheap" {
-	ino=$(stat -c %i "$T/secret/storm.txt")
+	ino=$(af_ino "$T/secret/storm.txt")
 	t0=$(date +%s)
 	sleep 1
 	cpu0=$(systemctl show -p CPUUsageNSec --value archfence)

@@ -158,6 +158,32 @@ teardown_file() {
 	refused read "$T/secret/a.txt"
 }
 
+@test "archfence edit keeps the file's mode and owner, and uses sensible-editor when VISUAL and EDITOR are unset" {
+	mkdir -p "$T/bin"
+	policy "$T/shared.yaml" <<-EOF
+	paths:
+	  $T/secret: secret
+	EOF
+	chmod 0644 "$T/shared.yaml"
+	chown nobody:nogroup "$T/shared.yaml"
+	apply "$T/shared.yaml"
+	# Debian's sensible-editor (here a stand-in first in PATH), not vi
+	printf '#!/bin/sh\nsed -i -e "s/: secret/: [secret, sensitive]/" "$1"\n' >"$T/bin/sensible-editor"
+	chmod 0755 "$T/bin/sensible-editor"
+	run env -u VISUAL -u EDITOR PATH="$T/bin:$PATH" "$AF" edit "$T/shared.yaml" </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"policy applied"* ]]
+	grep -q "secret, sensitive" "$T/shared.yaml"
+	[ "$(stat -c '%a %U %G' "$T/shared.yaml")" = "644 nobody nogroup" ]
+	# what it protects stays protected; nobody may still read the policy
+	refused read "$T/secret/a.txt"
+	allowed read "$T/open/a.txt"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- cat "$T/shared.yaml"
+	[ "$status" -eq 0 ]
+	apply "$T/policy.yaml"
+}
+
 @test "archfence edit of an included file: the whole policy is checked and applied; a broken one is put back" {
 	mkdir -p "$T/policy.d" "$T/team"
 	echo "team data" >"$T/team/b.txt"

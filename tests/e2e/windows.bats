@@ -70,3 +70,58 @@ teardown_file() {
 	refused read "$T/secret/a.txt"
 	allowed read "$T/open/a.txt"
 }
+
+# try OP ARGS... must fail with errno ERR.
+refused_with() { # ERR OP ARGS...
+	local err=$1
+	shift
+	run "$TRY" "$@"
+	if [ "$status" -ne 1 ] || [ "$output" != "$err" ]; then
+		echo "expected $err from: try $*; got status $status, output: $output" >&2
+		return 1
+	fi
+}
+
+# A policy that labels neither the secret directory nor the disk, and one
+# whose only label is audited: nothing is denied reading.
+unlabel() {
+	policy "$T/nolabel.yaml" <<-EOF
+	paths:
+	  $T/open: sensitive
+	EOF
+	apply "$T/nolabel.yaml"
+}
+
+@test "a loop device on a labelled file held open from before the policy is refused, buffered and direct; on an unlabelled file allowed" {
+	unlabel
+	refused held-ioctl "$T/secret/a.txt" "$AF apply $T/policy.yaml >/dev/null" loop
+	unlabel
+	refused held-ioctl "$T/secret/a.txt" "$AF apply $T/policy.yaml >/dev/null" loop-direct
+	allowed held-ioctl "$T/open/a.txt" true loop
+	allowed held-ioctl "$T/open/a.txt" true loop-direct
+	refused read "$T/secret/a.txt"
+}
+
+@test "zeroing a labelled block device through a descriptor held from before the policy is refused; another disk's is allowed" {
+	read -r ldev pdev <"$T/devs"
+	unlabel
+	refused held-ioctl "$ldev" "$AF apply $T/policy.yaml >/dev/null" zeroout
+	allowed held-ioctl "$pdev" true zeroout
+	refused read "$ldev"
+}
+
+@test "while a label denies reading, /proc/kcore, /dev/mem and tracefs (kprobe events) are closed to root; with nothing denied they open" {
+	refused_with EPERM open-read /proc/kcore
+	refused_with EPERM open-read /dev/mem
+	run sh -c "echo 'p:af_probe vfs_write' >>/sys/kernel/tracing/kprobe_events"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	! grep -q af_probe /sys/kernel/tracing/kprobe_events 2>/dev/null
+	unlabel
+	allowed open-read /proc/kcore
+	allowed open-read /dev/mem
+	echo 'p:af_probe vfs_write' >>/sys/kernel/tracing/kprobe_events
+	echo '-:af_probe' >>/sys/kernel/tracing/kprobe_events
+	apply "$T/policy.yaml"
+	refused read "$T/secret/a.txt"
+}

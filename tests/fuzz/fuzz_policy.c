@@ -48,8 +48,12 @@ static void walk(const struct policy *p)
 	}
 	for (i = 0; i < p->ntrusted; i++) {
 		const struct policy_trusted *t = &p->trusted[i];
+		uint32_t any = 0;
 
-		if (t->exe[0] != '/' || !(t->allow[0] | t->allow[1] | t->allow[2]))
+		for (op = 0; op < AF_OP_COUNT; op++)
+			any |= t->allow[op];
+		/* a program, a whole unit, or both; and something granted */
+		if ((t->exe ? t->exe[0] != '/' : !t->unit) || !any)
 			abort();
 	}
 	for (i = 0; i < p->ncloud; i++) {

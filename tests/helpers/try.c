@@ -7,6 +7,7 @@
  *
  *	try OP ARGS...       (try --help lists the operations)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/mount.h>
@@ -74,6 +76,23 @@ static int do_read(const char *path, int flags)
 	}
 	close(fd);
 	return 0;
+}
+
+/* List a directory: open it and read its entries (ls, find, du). */
+static int do_readdir(const char *path)
+{
+	DIR *d = opendir(path);
+	int e;
+
+	if (!d)
+		return -1;
+	errno = 0;
+	while (readdir(d))
+		;
+	e = errno;
+	closedir(d);
+	errno = e;
+	return e ? -1 : 0;
 }
 
 static int do_write(const char *path, int flags)
@@ -188,18 +207,28 @@ static int uring_rw(int fd, bool write)
  * Open path (O_RDWR, or O_RDONLY if that fails) with no policy restriction
  * yet, run cmd (which applies a policy), then read and write on the old fd.
  */
-static int do_held(const char *path, const char *cmd)
+/* path opened (O_RDWR, or O_RDONLY if that fails), then cmd run: the fd, or -1. */
+static int open_then_run(const char *path, const char *cmd)
 {
-	int fd = open(path, O_RDWR), r, w;
-	char c;
+	int fd = open(path, O_RDWR);
 
 	if (fd < 0)
 		fd = open(path, O_RDONLY);
-	CHECK(fd);
+	if (fd < 0)
+		return -1;
 	if (system(cmd) != 0) {
 		fprintf(stderr, "try: '%s' failed\n", cmd);
 		exit(2);
 	}
+	return fd;
+}
+
+static int do_held(const char *path, const char *cmd)
+{
+	int fd = open_then_run(path, cmd), r, w;
+	char c;
+
+	CHECK(fd);
 	r = pread(fd, &c, 1, 0) < 0 ? errno : 0;
 	w = pwrite(fd, "x", 1, 0) < 0 ? errno : 0;
 	printf("read=%s write=%s\n", r ? strerrorname_np(r) : "ok", w ? strerrorname_np(w) : "ok");
@@ -426,6 +455,109 @@ static int do_mount_tmpfs(const char *dir)
 	return 0;
 }
 
+/* Bind SRC over DIR with mount(2), and take it away again. */
+static int do_bind(const char *src, const char *dir)
+{
+	CHECK(mount(src, dir, NULL, MS_BIND, NULL));
+	umount2(dir, MNT_DETACH);
+	return 0;
+}
+
+/* The new mount API: a clone of SRC (open_tree) put over DIR with move_mount. */
+static int do_move_mount(const char *src, const char *dir)
+{
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+
+	CHECK(fd);
+	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, dir, 4 /* MOVE_MOUNT_F_EMPTY_PATH */) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	umount2(dir, MNT_DETACH);
+	return 0;
+}
+
+/* A new tmpfs from fsopen and fsmount, put over DIR with move_mount. */
+static int do_fsmount(const char *dir)
+{
+	int fs, mfd, r = -1, e = 0;
+
+	fs = (int)syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */);
+	CHECK(fs);
+	if (syscall(SYS_fsconfig, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0) < 0) {
+		e = errno;
+		close(fs);
+		errno = e;
+		return -1;
+	}
+	mfd = (int)syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+	e = errno;
+	close(fs);
+	if (mfd < 0) {
+		errno = e;
+		return -1;
+	}
+	r = (int)syscall(SYS_move_mount, mfd, "", AT_FDCWD, dir, 4 /* MOVE_MOUNT_F_EMPTY_PATH */);
+	e = errno;
+	close(mfd);
+	if (r < 0) {
+		errno = e;
+		return -1;
+	}
+	umount2(dir, MNT_DETACH);
+	return 0;
+}
+
+/*
+ * With PATH opened before CMD ran (CMD applies a policy that labels it): a
+ * loop device on it (LOOP_CONFIGURE, direct I/O if asked), or, for a block
+ * device, zeroing its first sector (BLKZEROOUT).
+ */
+static int do_held_ioctl(const char *path, const char *cmd, const char *what)
+{
+	int fd = open_then_run(path, cmd), ctl, n, lfd, r, e;
+	char dev[64];
+
+	CHECK(fd);
+	if (!strcmp(what, "zeroout")) {
+		unsigned long long range[2] = { 0, 512 };
+
+		r = ioctl(fd, 0x127f /* BLKZEROOUT */, range);
+		e = errno;
+		close(fd);
+		errno = e;
+		return r;
+	}
+	ctl = open("/dev/loop-control", O_RDWR);
+	CHECK(ctl);
+	n = ioctl(ctl, 0x4C82 /* LOOP_CTL_GET_FREE */);
+	close(ctl);
+	CHECK(n);
+	snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+	lfd = open(dev, O_RDWR);
+	CHECK(lfd);
+	{
+		/* struct loop_config: fd, block_size, loop_info64 (flags at 52), reserved */
+		unsigned char cfg[304] = { 0 };
+		unsigned int lo_flags = !strcmp(what, "loop-direct") ? 16 /* LO_FLAGS_DIRECT_IO */ : 0;
+
+		memcpy(cfg, &fd, sizeof(fd));
+		memcpy(cfg + 8 + 52, &lo_flags, sizeof(lo_flags));
+		r = ioctl(lfd, 0x4C0A /* LOOP_CONFIGURE */, cfg);
+	}
+	e = errno;
+	if (r == 0)
+		ioctl(lfd, 0x4C01 /* LOOP_CLR_FD */, 0);
+	close(lfd);
+	close(fd);
+	errno = e;
+	return r;
+}
+
 /* Write into a child made before: process_vm_writev. */
 static int do_vm_write(pid_t child)
 {
@@ -540,8 +672,10 @@ static int usage(void)
 		"  read-then-write SRC DST|- [DATA]\n"
 		"  after-read SRC OP ARGS...   (read SRC first, then OP; a child for vm-write is made before)\n"
 		"  msgsnd X | shmat X | add-key X | raw-socket X | packet-socket X | vsock X\n"
-		"  mount-tmpfs DIR | vm-write X | thread-write SRC DST\n"
-		"  handle-read PATH | open-ioctl PATH\n"
+		"  mount-tmpfs DIR | bind SRC DIR | move-mount SRC DIR | fsmount DIR | umount-lazy DIR\n"
+		"  held-ioctl PATH CMD loop|loop-direct|zeroout\n"
+		"  vm-write X | thread-write SRC DST\n"
+		"  handle-read PATH | open-ioctl PATH | readdir DIR | stat PATH\n"
 		"  chroot DIR OP ARGS...   (the rest inside DIR)\n");
 	return 2;
 }
@@ -560,6 +694,13 @@ int main(int argc, char **argv)
 
 	if (!strcmp(op, "read"))
 		return report(do_read(a, O_RDONLY));
+	if (!strcmp(op, "readdir"))
+		return report(do_readdir(a));
+	if (!strcmp(op, "stat")) {
+		struct stat st;
+
+		return report(lstat(a, &st));
+	}
 	if (!strcmp(op, "open-read")) {
 		fd = open(a, O_RDONLY);
 		return report(fd);
@@ -685,12 +826,24 @@ int main(int argc, char **argv)
 		return report(do_add_key());
 	if (!strcmp(op, "raw-socket"))
 		return report(do_socket(AF_INET, SOCK_RAW, IPPROTO_RAW));
+	if (!strcmp(op, "mptcp-socket"))
+		return report(do_socket(AF_INET, SOCK_STREAM, 262 /* IPPROTO_MPTCP */));
 	if (!strcmp(op, "packet-socket"))
 		return report(do_socket(AF_PACKET, SOCK_RAW, 0));
 	if (!strcmp(op, "vsock"))
 		return report(do_socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
 	if (!strcmp(op, "mount-tmpfs"))
 		return report(do_mount_tmpfs(a));
+	if (!strcmp(op, "bind") && b)
+		return report(do_bind(a, b));
+	if (!strcmp(op, "move-mount") && b)
+		return report(do_move_mount(a, b));
+	if (!strcmp(op, "fsmount"))
+		return report(do_fsmount(a));
+	if (!strcmp(op, "held-ioctl") && argc > 4)
+		return report(do_held_ioctl(a, b, argv[4]));
+	if (!strcmp(op, "umount-lazy"))
+		return report(umount2(a, MNT_DETACH));
 	if (!strcmp(op, "thread-write") && b)
 		return report(do_thread_write(a, b));
 	if (!strcmp(op, "read-then-write") && b)

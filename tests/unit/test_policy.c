@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -624,13 +625,13 @@ TEST(wrong_node_types)
 		"  /srv/a: [[secret]]\n",
 		"test.yaml:2: path '/srv/a': a label is a name, not a list");
 	REFUSED("trusted: backup\n",
-		"test.yaml:1: trusted must be a mapping of program name to {exe, unit, allow}, not text");
+		"test.yaml:1: trusted must be a mapping of program name to {exe, unit, allow, inherit}, not text");
 	REFUSED("trusted:\n"
 		"  backup: /usr/bin/backup\n",
-		"test.yaml:2: trusted program 'backup' must be a mapping with exe, unit (optional) and allow, not text");
+		"test.yaml:2: trusted program 'backup' must be a mapping with exe and/or unit, allow and inherit (optional), not text");
 	REFUSED("trusted:\n"
 		"  backup:\n",
-		"test.yaml:2: trusted program 'backup' must be a mapping with exe, unit (optional) and allow, not empty");
+		"test.yaml:2: trusted program 'backup' must be a mapping with exe and/or unit, allow and inherit (optional), not empty");
 	REFUSED("include: [/etc/archfence/policy.d]\n",
 		"test.yaml:1: include must be a single value, not a list");
 	REFUSED("- host\n", "test.yaml:1: a policy is a mapping with the keys host, include, labels, paths, trusted and sinks, not a list");
@@ -828,7 +829,7 @@ TEST(label_errors)
 		"test.yaml:2: label 'internal': read must be allow, audit or deny, not 'block'");
 	REFUSED("labels:\n"
 		"  internal: {read: deny, write: deny, sned: deny}\n",
-		"test.yaml:2: unknown key 'sned' in label 'internal' (did you mean 'send'?); expected read, write or send");
+		"test.yaml:2: unknown key 'sned' in label 'internal' (did you mean 'send'?); expected read, write, send or list");
 	REFUSED("labels:\n"
 		"  internal: {read: deny}\n",
 		"test.yaml:2: new label 'internal' must give read, write and send (each allow, audit or deny); missing: write, send");
@@ -1103,13 +1104,107 @@ TEST(trusted_parsed)
 	done();
 }
 
+/* A whole unit (unit without exe), and inherit. */
+TEST(trusted_units_and_inherit)
+{
+	char buf[256];
+	struct policy *p = ACCEPTED(
+		"trusted:\n"
+		"  backup-unit:\n"
+		"    unit: archive-backup.service\n"
+		"    allow: {read: [master-repository]}\n"
+		"  backup-script:\n"
+		"    exe: /usr/local/bin/archive-backup\n"
+		"    unit: archive-backup.service\n"
+		"    inherit: yes\n"
+		"    allow: {read: [master-repository]}\n"
+		"  tar:\n"
+		"    exe: /usr/bin/tar\n"
+		"    inherit: no\n"
+		"    allow: {read: [master-repository]}\n"
+		"  rsync:\n"
+		"    exe: /usr/bin/rsync\n"
+		"    inherit: true\n"
+		"    allow: {read: [master-repository]}\n");
+
+	if (!p)
+		return done();
+	CHECK_INT(p->ntrusted, 4);
+	CHECK(p->trusted[0].exe == NULL);
+	CHECK_STR(p->trusted[0].unit, "archive-backup.service");
+	CHECK(!p->trusted[0].inherit);
+	CHECK(p->trusted[0].dev == 0 && p->trusted[0].ino == 0);
+	CHECK_STR(policy_trusted_str(&p->trusted[0], buf, sizeof(buf)),
+		  "every process of unit archive-backup.service");
+	CHECK(p->trusted[1].inherit);
+	CHECK_STR(policy_trusted_str(&p->trusted[1], buf, sizeof(buf)),
+		  "/usr/local/bin/archive-backup, as a member of unit archive-backup.service; its descendants inherit the grants");
+	CHECK(!p->trusted[2].inherit);
+	CHECK_STR(policy_trusted_str(&p->trusted[2], buf, sizeof(buf)), "/usr/bin/tar");
+	CHECK(p->trusted[3].inherit);
+	policy_free(p);
+
+	REFUSED("trusted:\n"
+		"  backup:\n"
+		"    exe: /usr/bin/backup\n"
+		"    inherit: maybe\n"
+		"    allow: {read: secret}\n",
+		"test.yaml:4: trusted program 'backup': inherit must be yes (its children get its grants, whatever they run) or no (the default), not 'maybe'");
+	REFUSED("trusted:\n"
+		"  backup:\n"
+		"    exe: /usr/bin/backup\n"
+		"    inherit: [yes]\n"
+		"    allow: {read: secret}\n",
+		"test.yaml:4: trusted program 'backup': inherit");
+	REFUSED("trusted:\n"
+		"  backup:\n"
+		"    unit: backup.service\n"
+		"    inherit: yes\n"
+		"    allow: {read: secret}\n",
+		"test.yaml:4: trusted unit 'backup': inherit needs exe: without exe every process of unit backup.service is trusted already");
+	REFUSED("trusted:\n"
+		"  backup:\n"
+		"    inherit: yes\n"
+		"    allow: {read: secret}\n",
+		"test.yaml:2: trusted program 'backup' has neither exe nor unit");
+	REFUSED("trusted:\n"
+		"  a:\n"
+		"    unit: backup.service\n"
+		"    allow: {read: secret}\n"
+		"  b:\n"
+		"    unit: backup.service\n"
+		"    allow: {write: secret}\n",
+		"test.yaml:5: trusted program 'b' has the same unit as 'a' (test.yaml:2); merge them into one entry");
+	REFUSED("trusted:\n"
+		"  backup:\n"
+		"    unit: backup\n"
+		"    allow: {read: secret}\n",
+		"test.yaml:3: trusted program 'backup': unit 'backup' has no unit type suffix");
+	REFUSED("trusted:\n"
+		"  backup:\n"
+		"    unit: backup.service\n"
+		"    allow: {}\n",
+		"test.yaml:2: trusted program 'backup' is allowed nothing");
+	/* an exe with and without a unit are two entries; the same exe and unit twice is not */
+	p = ACCEPTED("trusted:\n"
+		     "  a: {exe: /usr/bin/backup, allow: {read: secret}}\n"
+		     "  b: {exe: /usr/bin/backup, unit: backup.service, allow: {read: secret}}\n"
+		     "  c: {unit: backup.service, allow: {read: secret}}\n");
+	if (p)
+		policy_free(p);
+	REFUSED("trusted:\n"
+		"  a: {exe: /usr/bin/backup, unit: backup.service, allow: {read: secret}}\n"
+		"  b: {exe: /usr/bin/backup, unit: backup.service, inherit: yes, allow: {read: secret}}\n",
+		"test.yaml:3: trusted program 'b' has the same exe and unit as 'a' (test.yaml:2); merge them into one entry");
+	done();
+}
+
 TEST(trusted_errors)
 {
 	REFUSED("trusted:\n"
 		"  backup:\n"
-		"    unit: backup.service\n"
 		"    allow: {read: secret}\n",
-		"test.yaml:2: trusted program 'backup' has no exe: give the absolute path of its executable");
+		"test.yaml:2: trusted program 'backup' has neither exe nor unit: give exe (the absolute path of its executable), unit (a systemd unit, whose every process is then trusted), or both");
 	REFUSED("trusted:\n"
 		"  backup:\n"
 		"    exe: bin/archive-backup\n"
@@ -1161,13 +1256,13 @@ TEST(trusted_errors)
 		"    exe: /usr/bin/backup\n"
 		"    allow:\n"
 		"      raed: [master-repository]\n",
-		"test.yaml:5: trusted program 'backup': unknown operation 'raed' under allow (did you mean 'read'?); expected read, write or send");
+		"test.yaml:5: trusted program 'backup': unknown operation 'raed' under allow (did you mean 'read'?); expected read, write, send or list");
 	REFUSED("trusted:\n"
 		"  backup:\n"
 		"    exe: /usr/bin/backup\n"
 		"    allow:\n"
 		"      execute: [master-repository]\n",
-		"test.yaml:5: trusted program 'backup': unknown operation 'execute' under allow; expected read, write or send");
+		"test.yaml:5: trusted program 'backup': unknown operation 'execute' under allow; expected read, write, send or list");
 	REFUSED("trusted:\n"
 		"  backup:\n"
 		"    exe: /usr/bin/backup\n"
@@ -1198,7 +1293,7 @@ TEST(trusted_errors)
 		"  backup:\n"
 		"    exe: /usr/bin/backup\n"
 		"    allw: {read: secret}\n",
-		"test.yaml:4: unknown key 'allw' in trusted program 'backup' (did you mean 'allow'?); expected exe, unit or allow");
+		"test.yaml:4: unknown key 'allw' in trusted program 'backup' (did you mean 'allow'?); expected exe, unit, allow or inherit");
 	REFUSED("trusted:\n"
 		"  \"back up\":\n"
 		"    exe: /usr/bin/backup\n"
@@ -1271,12 +1366,16 @@ TEST(cloud_forms)
 		"    - 0.0.0.0/0\n"
 		"    - ::/0\n"
 		"    - 203.0.113.5:1-65535\n"
-		"    - \"[192.0.2.99]:53\"\n");
+		"    - \"[192.0.2.99]:53\"\n"
+		"    - \"[2001:db8::1:443]\"\n"
+		"    - 2001:db8:1:2:3:4:5:443\n"
+		"    - 2001:db8::2:443/128\n"
+		"    - 2001:db8::3:ffff\n");
 
 	if (!p)
 		return done();
-	CHECK_INT(p->ncloud, 14);
-	if (p->ncloud != 14)
+	CHECK_INT(p->ncloud, 18);
+	if (p->ncloud != 18)
 		return policy_free(p), done();
 	check_cidr(&p->cloud[0], AF_INET, "198.51.100.0", 24, 0, 0);
 	check_cidr(&p->cloud[1], AF_INET6, "2001:db8:20::", 48, 0, 0);
@@ -1292,6 +1391,11 @@ TEST(cloud_forms)
 	check_cidr(&p->cloud[11], AF_INET6, "::", 0, 0, 0);
 	check_cidr(&p->cloud[12], AF_INET, "203.0.113.5", 32, 1, 65535);
 	check_cidr(&p->cloud[13], AF_INET, "192.0.2.99", 32, 53, 53);
+	/* written so that nothing is ambiguous: addresses, not ports */
+	check_cidr(&p->cloud[14], AF_INET6, "2001:db8::1:443", 128, 0, 0);
+	check_cidr(&p->cloud[15], AF_INET6, "2001:db8:1:2:3:4:5:443", 128, 0, 0);
+	check_cidr(&p->cloud[16], AF_INET6, "2001:db8::2:443", 128, 0, 0);
+	check_cidr(&p->cloud[17], AF_INET6, "2001:db8::3:ffff", 128, 0, 0);
 	CHECK_INT(p->cloud[0].line, 3);
 	CHECK_STR(p->cloud[0].file, "test.yaml");
 	policy_free(p);
@@ -1357,8 +1461,65 @@ TEST(cloud_errors)
 	REFUSED("host: {cloud: [\"2001:db8::g:443\"]}\n",
 		"(an IPv6 address with a port needs brackets and quotes: \"[2001:db8::1]:443\")");
 	REFUSED("host: {cloud: [\"fe80::1%eth0\"]}\n", "'fe80::1%eth0' is not an IPv4 or IPv6 address");
+	/* the last group could be a port: brackets say which is meant */
+	REFUSED("host: {cloud: [\"2001:db8::1:443\"]}\n",
+		"test.yaml:1: cloud entry '2001:db8::1:443' is ambiguous: an IPv6 address, or 2001:db8::1 and port 443? Write \"[2001:db8::1]:443\" for the address and port, or \"[2001:db8::1:443]\" for the address");
+	REFUSED("host: {cloud: [\"::1:8443\"]}\n", "Write \"[::1]:8443\" for the address and port");
 	REFUSED("host: {cloud: [\"\"]}\n",
 		"test.yaml:1: empty cloud entry; give an address or range such as 198.51.100.0/24");
+	done();
+}
+
+/* ---- warnings about a valid policy ---- */
+
+static char *warnings_of(const struct policy *p)
+{
+	struct policy_errors w = { 0 };
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		abort();
+	CHECK_INT(policy_warnings(p, &w), 0);
+	policy_errors_print(&w, f);
+	fclose(f);
+	policy_errors_clear(&w);
+	return out;
+}
+
+TEST(weakened_builtin_labels_warned)
+{
+	struct policy *p;
+	char *w;
+
+	p = ACCEPTED("labels:\n"
+		     "  secret: {read: allow, send: audit}\n"
+		     "  master-repository: {read: deny, write: deny, send: deny}\n"
+		     "  sensitive: {read: allow}\n"
+		     "  mine: {read: allow, write: allow, send: allow}\n");
+	if (!p)
+		return done();
+	w = warnings_of(p);
+	CHECK(strstr(w, "test.yaml:2: warning: built-in label 'secret' is weakened (read: allow, send: audit): "
+			"it is built in as deny") != NULL);
+	CHECK(strstr(w, "test.yaml:4: warning: built-in label 'sensitive' is weakened (read: allow): "
+			"it is built in as audit") != NULL);
+	/* spelled out as strong as built in, or a label of the policy's own: no warning */
+	CHECK(strstr(w, "master-repository") == NULL);
+	CHECK(strstr(w, "mine") == NULL);
+	free(w);
+	policy_free(p);
+
+	/* stricter than built in is no weakening */
+	p = ACCEPTED("labels:\n"
+		     "  sensitive: {read: deny, send: deny}\n");
+	if (p) {
+		w = warnings_of(p);
+		CHECK_STR(w, "");
+		free(w);
+		policy_free(p);
+	}
 	done();
 }
 
@@ -1720,6 +1881,34 @@ TEST(protected_paths_by_inode)
 	done();
 }
 
+TEST(pseudo_file_systems_refused)
+{
+	struct statfs sf;
+
+	/* the kernel's own state: procfs, sysfs, and a path not there yet on them */
+	REFUSED_WITH("paths:\n"
+		     "  /proc/sys: secret\n", &withfs,
+		     "test.yaml:2: path '/proc/sys' is on procfs (/proc), a kernel pseudo file system");
+	REFUSED_WITH("paths:\n"
+		     "  /proc/sys/kernel/no-such-setting: secret\n", &withfs,
+		     "path '/proc/sys/kernel/no-such-setting' is on procfs (/proc)");
+	REFUSED_WITH("paths:\n"
+		     "  /sys/kernel: master-repository\n", &withfs,
+		     "path '/sys/kernel' is on sysfs (/sys), a kernel pseudo file system");
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == 0x63677270)
+		REFUSED_WITH("paths:\n"
+			     "  /sys/fs/cgroup: secret\n", &withfs, "is on cgroup2fs");
+	if (statfs("/dev/pts", &sf) == 0 && sf.f_type == 0x1cd1)
+		REFUSED_WITH("paths:\n"
+			     "  /dev/pts: secret\n", &withfs, "is on devpts (/dev/pts)");
+	/* an ordinary directory beside them is fine */
+	tree_new();
+	mk_dir("data");
+	policy_free(ACCEPTED_WITH(S("paths:\n"
+				    "  %s/data: secret\n", tmp), &withfs));
+	done();
+}
+
 /* ---- trusted programs on the file system ---- */
 
 TEST(trusted_exe_checks)
@@ -2059,5 +2248,45 @@ TEST(sinks_errors)
 	REFUSED("sinks:\n"
 		"  logd: {exe: /usr/sbin/logd, colour: blue}\n",
 		"test.yaml:2: unknown key 'colour' in sink 'logd'");
+	done();
+}
+
+TEST(list_follows_read)
+{
+	struct policy *p = ACCEPTED(
+		"labels:\n"
+		"  master-repository: {read: deny, write: deny, send: deny, list: allow}\n"
+		"  sensitive: {read: allow}\n"
+		"  internal: {read: audit, write: deny, send: deny}\n"
+		"trusted:\n"
+		"  inventory: {exe: /usr/bin/du, allow: {list: [secret]}}\n"
+		"  backup: {exe: /usr/bin/tar, allow: {read: [internal]}}\n");
+
+	if (!p)
+		return done();
+	/* built in, not spelled out: list is read's */
+	CHECK_INT(p->labels[label(p, "secret")].action[AF_OP_LIST], AF_DENY);
+	/* given */
+	CHECK_INT(p->labels[label(p, "master-repository")].action[AF_OP_LIST], AF_ALLOW);
+	/* spelled out without list: follows the new read */
+	CHECK_INT(p->labels[label(p, "sensitive")].action[AF_OP_LIST], AF_ALLOW);
+	/* a new label without list */
+	CHECK_INT(p->labels[label(p, "internal")].action[AF_OP_LIST], AF_AUDIT);
+	/* a list grant is no read grant; a read grant is a list grant too */
+	CHECK_INT(p->trusted[0].allow[AF_OP_LIST], bit(p, "secret"));
+	CHECK_INT(p->trusted[0].allow[AF_OP_READ], 0);
+	CHECK_INT(p->trusted[1].allow[AF_OP_LIST], bit(p, "internal"));
+	policy_free(p);
+	done();
+}
+
+TEST(list_errors)
+{
+	REFUSED("labels:\n"
+		"  internal: {read: deny, write: deny, send: deny, list: maybe}\n",
+		"test.yaml:2: label 'internal': list must be allow, audit or deny, not 'maybe'");
+	REFUSED("labels:\n"
+		"  internal: {read: deny, write: deny, list: allow}\n",
+		"new label 'internal' must give read, write and send (each allow, audit or deny); missing: send");
 	done();
 }

@@ -13,12 +13,18 @@ teardown() { af_diag; }
 
 setup_file() {
 	af_fresh_tree
-	mkdir -p "$T"/{secret,open}
+	mkdir -p "$T"/{secret,open,ldisk,plain,disk/labelled}
 	echo "secret data" >"$T/secret/a.txt"
 	echo "open data" >"$T/open/a.txt"
+	# a disk that holds labelled data, and a file system that does not
+	echo "on the labelled disk" >"$T/disk/labelled/d.txt"
+	mkfs.ext4 -q -F -d "$T/disk" "$T/labelled.img" 16M
+	mount -o loop "$T/labelled.img" "$T/ldisk"
+	mount -t tmpfs af-plain "$T/plain"
 	policy "$T/policy.yaml" <<-EOF
 	paths:
 	  $T/secret: secret
+	  $T/ldisk/labelled: secret
 	EOF
 	policy "$T/audit.yaml" <<-EOF
 	host:
@@ -62,6 +68,31 @@ setup_file() {
 	refused read "$T/secret/a.txt"
 }
 
+@test "locked: apply and edit exit 4 with the lock as the first and only word; the editor never opens" {
+	run "$AF" apply "$T/audit.yaml"
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == *"locked until the next reboot"* ]]
+	# a broken policy: the lock is the answer, not its errors
+	printf 'pathz: {}\n' >"$T/broken.yaml"
+	run "$AF" apply "$T/broken.yaml"
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == *"locked until the next reboot"* ]]
+	EDITOR="touch $T/editor-ran" run "$AF" edit "$T/policy.yaml" </dev/null
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ "${lines[0]}" == *"locked until the next reboot"* ]]
+	[ ! -e "$T/editor-ran" ]
+	# a dry run changes nothing, and still answers
+	run "$AF" apply --dry-run "$T/audit.yaml"
+	[ "$status" -eq 0 ]
+	refused read "$T/secret/a.txt"
+	allowed read "$T/open/a.txt"
+}
+
 @test "locked: upgrading to another build is refused; the controller stays as it is" {
 	before=$(sha256sum <"$AF")
 	run "$AF" upgrade "$AF_TOP/build/variant/archfence"
@@ -99,6 +130,19 @@ setup_file() {
 	! grep -q '^dummy ' /proc/modules
 	refused read "$T/secret/a.txt"
 	allowed read "$T/open/a.txt"
+}
+
+@test "locked: the pins' file system and a file system holding labelled data cannot be unmounted; another can" {
+	run umount -l /sys/fs/bpf
+	echo "$output"
+	[ "$status" -ne 0 ]
+	mountpoint -q /sys/fs/bpf
+	run "$TRY" umount-lazy "$T/ldisk"
+	[ "$output" = EPERM ]
+	mountpoint -q "$T/ldisk"
+	refused read "$T/ldisk/labelled/d.txt"
+	allowed umount-lazy "$T/plain"
+	! mountpoint -q "$T/plain"
 }
 
 @test "reboot" {

@@ -45,6 +45,7 @@ AFI=/usr/sbin/archfence
 	mkfs.ext4 -q -F -d "$S/disk" "$S/data.img" 16M
 	rm -rf "$S/disk"
 	cp /usr/bin/tar "$S/bin/archive-tar"
+	cp /usr/bin/stat "$S/bin/archive-inventory"
 	policy /etc/archfence/policy.yaml <<-EOF
 	paths:
 	  $S/master: master-repository
@@ -57,6 +58,10 @@ AFI=/usr/sbin/archfence
 	    allow:
 	      read: [master-repository]
 	      write: [master-repository]
+	  archive-inventory:
+	    exe: $S/bin/archive-inventory
+	    allow:
+	      list: [master-repository]
 	sinks:
 	  journald: {exe: /usr/lib/systemd/systemd-journald, unit: systemd-journald.service}
 	EOF
