@@ -195,6 +195,45 @@ AF_MAP struct {
 	__type(value, struct af_inode_cache);
 } af_icache SEC(".maps");
 
+/*
+ * Pipes and FIFOs tainted data went into, by the pipe's inode (its address):
+ * read at the exit of pipe_read and by the splice family, where inode
+ * storage is not open (tracing programs).
+ */
+struct pipe_taint {
+	__u32 taint;
+	__u32 from;		/* the last tainted writer's tgid */
+};
+
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct pipe_taint);
+} af_pipes SEC(".maps");
+
+/*
+ * A splice into a pipe in progress, in the splicing thread's storage: the
+ * pipe's inode (0: none). A process that gains taint while it splices (the
+ * labelled file or socket it splices from is read inside the splice) gives
+ * it to the pipe before the data goes in. af_splicing_n counts the splices
+ * in progress, so that a taint needs no lookup while nobody splices.
+ */
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} af_splicing SEC(".maps");
+
+AF_MAP struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} af_splicing_n SEC(".maps");
+
 AF_MAP struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
@@ -604,6 +643,23 @@ static __always_inline int af_sink_record(__u32 sink, __u32 labels, __u32 other,
 }
 
 /*
+ * If the current thread is splicing into a pipe, the pipe carries taint
+ * from now on, before the data goes in. 0, or -ENOMEM when that cannot be
+ * recorded. Global, in maps.bpf.c.
+ */
+int af_splice_mark_g(__u32 taint);
+
+static __always_inline int af_splice_mark(__u32 taint)
+{
+	__u32 zero = 0;
+	__s64 *n = bpf_map_lookup_elem(&af_splicing_n, &zero);
+
+	if (n && *n > 0)
+		return af_splice_mark_g(taint);
+	return 0;
+}
+
+/*
  * The current process has read data carrying labels, from src (AF_SRC_*;
  * a and b say more): it and its future children carry them too. A sink
  * is never tainted: the crossing is recorded instead (other: the sender's
@@ -642,6 +698,8 @@ static __always_inline int af_taint_from(__u32 labels, __u32 src, __u64 a, __u64
 			t->src_b = b;
 		}
 		__sync_fetch_and_or(&t->taint, labels);
+		if (af_splice_mark(t->taint))
+			return -ENOMEM; /* the pipe would not carry it */
 	}
 	return 0;
 }

@@ -116,3 +116,68 @@ int BPF_PROG(af_key_permission, void *key_ref, const struct cred *cred, unsigned
 		return 0;
 	return af_confined(AF_CONF_KEY, 1, -EACCES);
 }
+
+#define PR_SET_NAME_NR		15
+
+/*
+ * Naming itself puts 15 bytes of its choosing in /proc/PID/comm, stat and
+ * status, which every process reads (ps, top). (Writing its comm file is a
+ * write to a kernel file system, refused in files.bpf.c.)
+ */
+SEC("lsm/task_prctl")
+int BPF_PROG(af_task_prctl, int option, unsigned long arg2, unsigned long arg3,
+	     unsigned long arg4, unsigned long arg5, int ret)
+{
+	if (ret)
+		return ret;
+	if (option != PR_SET_NAME_NR)
+		return 0;
+	return af_confined(AF_CONF_NAME, 0, -EPERM);
+}
+
+/*
+ * What a process shows of itself in /proc/PID/cmdline and environ is its
+ * own memory, which it can rewrite at any time. The files of a tainted
+ * process carry its taint for every other reader: task_to_inode, which runs
+ * whenever such a file is looked up, stamps the inode with the owner's
+ * taint as it is then, and files.bpf.c judges a read of cmdline or environ
+ * as a read of data with those labels. A descriptor opened before the owner
+ * was tainted is caught as the kernel reads the memory (af_access_remote_vm).
+ */
+SEC("lsm/task_to_inode")
+int BPF_PROG(af_task_to_inode, struct task_struct *p, struct inode *inode)
+{
+	struct af_inode_cache *ic;
+	struct af_task *t;
+	__u32 taint;
+
+	t = bpf_task_storage_get(&af_task, af_proc(p), 0, 0);
+	taint = t ? t->taint : 0;
+	ic = bpf_inode_storage_get(&af_icache, inode, 0,
+				   taint ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!ic)
+		return 0;
+	ic->taint = taint;
+	ic->from = p->tgid;
+	return 0;
+}
+
+/*
+ * The kernel reading another process's memory for /proc/PID/cmdline,
+ * environ and mem: the reader takes the owner's taint (a tracing program
+ * cannot refuse). The owner is the memory's, mm->owner.
+ */
+SEC("fentry/access_remote_vm")
+int BPF_PROG(af_access_remote_vm, struct mm_struct *mm, unsigned long addr, void *buf, int len,
+	     unsigned int gup_flags)
+{
+	struct task_struct *owner = mm ? mm->owner : NULL;
+	struct af_task *t;
+
+	if (!owner || owner->tgid == (bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	t = bpf_task_storage_get(&af_task, af_proc(owner), 0, 0);
+	if (t && t->taint)
+		af_taint_from(t->taint, AF_SRC_PTRACE, owner->tgid, 0);
+	return 0;
+}

@@ -407,22 +407,6 @@ static __noinline __u32 alias_labels(struct af_ctx *c, struct inode *inode, __u3
 	return w.labels;
 }
 
-/*
- * Pipes tainted data was written into, by the pipe's inode (its address),
- * for the exit of pipe_read: inode storage is not open to tracing programs.
- */
-struct pipe_taint {
-	__u32 taint;
-	__u32 from;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u64);
-	__type(value, struct pipe_taint);
-} af_pipes SEC(".maps");
 
 /*
  * Taint follows the data: a process reading a pipe or FIFO that a tainted
@@ -473,8 +457,9 @@ static __always_inline int taint_flow(struct af_ctx *c, __u32 op, struct inode *
 /*
  * A tainted process writing where the data would not carry its taint: a
  * device (other than the ones every process needs: null, zero, full,
- * random, its terminal), or a kernel file system (sysctls, sysfs, tracefs,
- * mqueue, ...; cgroupfs excepted, whose files hold numbers and names).
+ * random, its terminal), a kernel file system (sysctls, sysfs, tracefs,
+ * mqueue, ...; cgroupfs excepted, whose files hold numbers and names), or a
+ * network or FUSE file system.
  */
 static __always_inline int confine_write(struct af_ctx *c, struct inode *inode, __u32 taint)
 {
@@ -498,12 +483,53 @@ static __always_inline int confine_write(struct af_ctx *c, struct inode *inode, 
 			return 0;
 		return af_confined(AF_CONF_DEVICE, inode->i_rdev, -EACCES);
 	}
+	magic = inode->i_sb->s_magic;
+	switch (magic) {
+	case 0x6969:		/* NFS */
+	case 0x517b:		/* SMB */
+	case 0xff534d42:	/* CIFS */
+	case 0xfe534d42:	/* SMB2 */
+	case 0x01021997:	/* 9p */
+	case 0x00c36400:	/* Ceph */
+	case 0x65735546:	/* FUSE (sshfs, s3fs, ...: a daemon takes the bytes) */
+	case 0x6b414653:	/* AFS */
+	case 0x73757245:	/* Coda */
+	case 0x19830326:	/* OrangeFS */
+		/*
+		 * A file system whose data goes to another host, or to a
+		 * user-space daemon that reads it untainted: what is written
+		 * there would leave unjudged.
+		 */
+		return af_confined(AF_CONF_REMOTE, magic, -EACCES);
+	}
 	if ((mode != S_IFREG && mode != S_IFDIR) || af_data_fs(inode))
 		return 0;
-	magic = inode->i_sb->s_magic;
 	if (magic == CGROUP_MAGIC || magic == CGROUP2_MAGIC || magic == ANON_MAGIC)
 		return 0;
 	return af_confined(AF_CONF_PSEUDO, magic, -EACCES);
+}
+
+#define PROC_MAGIC	0x9fa0
+
+/*
+ * /proc/PID/cmdline and environ of a tainted process, read by another: data
+ * with the owner's taint (stamped on the inode by af_task_to_inode), judged
+ * as a read of a file with those labels.
+ */
+static __noinline int check_proc_read(struct af_ctx *c, struct inode *inode, struct dentry *d)
+{
+	struct af_inode_cache *pc = bpf_inode_storage_get(&af_icache, inode, 0, 0);
+	__u64 name = 0;
+
+	if (!pc || !pc->taint || pc->from == (bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if (d->d_name.len != 7)
+		return 0;
+	bpf_probe_read_kernel(&name, 8, d->d_name.name);
+	/* "cmdline\0" and "environ\0", little-endian */
+	if (name != 0x00656e696c646d63ULL && name != 0x006e6f7269766e65ULL)
+		return 0;
+	return decide_file(c, AF_OP_READ, pc->taint, 0, inode, d, AF_INPLACE);
 }
 
 /* Not inline: the hooks' own frames stay small (a call chain has 512 bytes of stack in all). */
@@ -519,6 +545,11 @@ static __noinline int check_file(struct af_ctx *c, __u32 op, struct file *file)
 	/* Reading a directory is listing it: its entries, no file's content. */
 	if (op == AF_OP_READ && (inode->i_mode & S_IFMT) == S_IFDIR)
 		op = AF_OP_LIST;
+	if (op == AF_OP_READ && inode->i_sb->s_magic == PROC_MAGIC) {
+		ret = check_proc_read(c, inode, d);
+		if (ret)
+			return ret;
+	}
 	if (op == AF_OP_WRITE) {
 		taint = af_taint_of_current();
 		if (taint) {
@@ -553,6 +584,22 @@ static __noinline int sock_file_send(const struct af_ctx *c, struct socket *sock
 	return check_send(c, sock, NULL, 0);
 }
 
+/*
+ * Reading a Unix socket by splice (unix_stream_splice_read) goes past
+ * socket_recvmsg: its taint is taken here, where every read and splice of
+ * the socket's file passes.
+ */
+static __noinline int taint_from_unix(struct sock *sk)
+{
+	struct af_sock_state *st = bpf_sk_storage_get(&af_sock, sk, 0, 0);
+
+	if (!st || !st->taint)
+		return 0;
+	if (af_sink_of(af_task_of_current()))
+		return 0; /* a sink is never tainted; socket_recvmsg records what it reads */
+	return af_taint_from(st->taint, AF_SRC_UNIX, st->from, 0) ? -EACCES : 0;
+}
+
 static __noinline int sock_file_permission(const struct af_ctx *c, struct file *file, int mask)
 {
 	struct socket *sock;
@@ -568,6 +615,8 @@ static __noinline int sock_file_permission(const struct af_ctx *c, struct file *
 
 		if (family == AF_INET_FAMILY || family == AF_INET6_FAMILY)
 			ret = taint_from_flow(sock);
+		else if (family == AF_UNIX_FAMILY)
+			ret = taint_from_unix(sk);
 		if (ret)
 			return ret;
 	}
@@ -700,9 +749,64 @@ int BPF_PROG(af_inode_setattr_idmap, void *idmap, struct dentry *dentry, struct 
 	return setattr(dentry, ret);
 }
 
+/*
+ * Setting an extended attribute or an ACL: a write on the file's labels and,
+ * from a tainted process, a value others can read. A regular file on a data
+ * file system takes the writer's labels, as with a write of its content;
+ * anything else (a directory, whose labels would go to its whole subtree, a
+ * device, a pseudo file) may take it only where it already carries those
+ * labels.
+ */
+static __noinline int check_attr_write(struct af_ctx *c, struct dentry *d)
+{
+	struct inode *inode = d->d_inode;
+	__u32 flags = 0, labels, taint;
+	int ret;
+
+	if (!inode)
+		return 0;
+	labels = inode_labels(c, inode, d, &flags);
+	taint = af_taint_of_current();
+	if (!(taint & ~labels))
+		return decide_file(c, AF_OP_WRITE, labels, flags, inode, d, AF_INPLACE);
+	if ((inode->i_mode & S_IFMT) != S_IFREG || !af_data_fs(inode))
+		return af_confined(AF_CONF_ATTR, inode->i_ino, -EACCES);
+	ret = decide_file(c, AF_OP_WRITE, labels | taint, flags, inode, d, AF_INPLACE);
+	if (ret)
+		return ret;
+	return carry_labels(c, inode, d, taint, labels) ? -EACCES : 0;
+}
+
 SEC("lsm/inode_setxattr")
 int BPF_PROG(af_inode_setxattr, struct user_namespace *userns, struct dentry *dentry,
 	     const char *name, const void *value, size_t size, int xflags, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_attr_write(&c, dentry);
+}
+
+/* Linux 6.2 on: setfacl comes here, not to inode_setxattr. */
+SEC("lsm/inode_set_acl")
+int BPF_PROG(af_inode_set_acl, void *idmap, struct dentry *dentry, const char *acl_name,
+	     void *kacl, int ret)
+{
+	struct af_ctx c;
+
+	if (ret)
+		return ret;
+	if (af_ctx_get(&c))
+		return 0; /* no policy in force yet */
+	return check_attr_write(&c, dentry);
+}
+
+SEC("lsm/inode_remove_acl")
+int BPF_PROG(af_inode_remove_acl, void *idmap, struct dentry *dentry, const char *acl_name,
+	     int ret)
 {
 	struct af_ctx c;
 
@@ -840,16 +944,25 @@ int BPF_PROG(af_inode_mknod, struct inode *dir, struct dentry *dentry, umode_t m
 	return check_dir_create(&c, dir, dentry);
 }
 
+/*
+ * A symlink's target is text anyone may read (readlink), and the link
+ * cannot be labelled before it exists: a tainted process may make one only
+ * in a directory that carries its taint already.
+ */
 SEC("lsm/inode_symlink")
 int BPF_PROG(af_inode_symlink, struct inode *dir, struct dentry *dentry, const char *old_name,
 	     int ret)
 {
+	__u32 flags = 0, taint;
 	struct af_ctx c;
 
 	if (ret)
 		return ret;
 	if (af_ctx_get(&c))
 		return 0; /* no policy in force yet */
+	taint = af_taint_of_current();
+	if (taint && dir && (taint & ~inode_labels(&c, dir, dentry->d_parent, &flags)))
+		return af_confined(AF_CONF_ATTR, dir->i_ino, -EACCES);
 	return check_dir_create(&c, dir, dentry);
 }
 
@@ -961,5 +1074,85 @@ int BPF_PROG(af_pipe_read_exit, struct kiocb *iocb, struct iov_iter *to, ssize_t
 	pt = bpf_map_lookup_elem(&af_pipes, &key);
 	if (pt && pt->taint)
 		af_taint_from(pt->taint, AF_SRC_PIPE, pt->from, 0);
+	return 0;
+}
+
+/*
+ * splice, tee and vmsplice move data into and out of pipes with no read()
+ * or write() on the pipe, so no file_permission on it. Each of them finds
+ * its pipes with get_pipe_info (io_uring's splice and tee too): whoever
+ * moves data through a pipe this way takes the pipe's taint, and a tainted
+ * process gives the pipe its own. A tracing program cannot refuse: a pipe
+ * whose taint cannot be recorded (af_pipes full) is not marked.
+ */
+SEC("fentry/get_pipe_info")
+int BPF_PROG(af_get_pipe_info, struct file *file, bool for_splice)
+{
+	struct inode *inode = file ? file->f_inode : NULL;
+	struct pipe_taint *pt, npt;
+	__u32 taint;
+	__u64 key;
+
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFIFO)
+		return 0;
+	key = (__u64)inode;
+	pt = bpf_map_lookup_elem(&af_pipes, &key);
+	if (pt && pt->taint)
+		af_taint_from(pt->taint, AF_SRC_PIPE, pt->from, 0);
+	taint = af_taint_of_current();
+	if (!taint || (pt && (pt->taint & taint) == taint))
+		return 0;
+	npt.taint = taint;
+	npt.from = bpf_get_current_pid_tgid() >> 32;
+	if (pt) {
+		__sync_fetch_and_or(&pt->taint, taint);
+		pt->from = npt.from;
+		return 0;
+	}
+	bpf_map_update_elem(&af_pipes, &key, &npt, BPF_NOEXIST);
+	return 0;
+}
+
+/*
+ * A splice into a pipe: the labelled file (or tainted socket) it splices
+ * from is read inside it, after get_pipe_info. Until it returns, a taint the
+ * thread gains goes to the pipe too (af_splice_mark), before the data does.
+ */
+SEC("fentry/do_splice")
+int BPF_PROG(af_do_splice, struct file *in, loff_t *off_in, struct file *out, loff_t *off_out,
+	     size_t len, unsigned int flags)
+{
+	struct inode *o = out ? out->f_inode : NULL;
+	__u64 *pipe;
+	__s64 *n;
+	__u32 zero = 0;
+
+	if (!o || (o->i_mode & S_IFMT) != S_IFIFO)
+		return 0;
+	pipe = bpf_task_storage_get(&af_splicing, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	n = bpf_map_lookup_elem(&af_splicing_n, &zero);
+	if (!pipe || !n || *pipe)
+		return 0;
+	*pipe = (__u64)o;
+	__sync_fetch_and_add(n, 1);
+	return 0;
+}
+
+SEC("fexit/do_splice")
+int BPF_PROG(af_do_splice_exit, struct file *in, loff_t *off_in, struct file *out,
+	     loff_t *off_out, size_t len, unsigned int flags, long ret)
+{
+	struct inode *o = out ? out->f_inode : NULL;
+	__u64 *pipe;
+	__s64 *n;
+	__u32 zero = 0;
+
+	pipe = bpf_task_storage_get(&af_splicing, bpf_get_current_task_btf(), 0, 0);
+	n = bpf_map_lookup_elem(&af_splicing_n, &zero);
+	if (!pipe || !n || !*pipe || *pipe != (__u64)o)
+		return 0;
+	*pipe = 0;
+	__sync_fetch_and_add(n, -1);
 	return 0;
 }

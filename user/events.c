@@ -364,6 +364,17 @@ static void confined_what(const struct af_event *ev, char *buf, size_t len)
 	case AF_CONF_PSEUDO:
 		snprintf(buf, len, "a kernel file system (magic 0x%llx)", (unsigned long long)ev->ino);
 		break;
+	case AF_CONF_ATTR:
+		snprintf(buf, len, "an extended attribute, ACL or symlink outside its labelled trees (inode %llu)",
+			 (unsigned long long)ev->ino);
+		break;
+	case AF_CONF_REMOTE:
+		snprintf(buf, len, "a network or FUSE file system (magic 0x%llx), whose data leaves unjudged",
+			 (unsigned long long)ev->ino);
+		break;
+	case AF_CONF_NAME:
+		snprintf(buf, len, "renaming itself (what ps and /proc/PID/comm show)");
+		break;
 	default:
 		snprintf(buf, len, "a channel that does not carry taint");
 		break;

@@ -102,6 +102,16 @@ static void choose_programs(struct archfence_bpf *skel)
 	bpf_program__set_autoload(skel->progs.af_pipe_read_exit, has_func(vmlinux, "pipe_read"));
 	bpf_program__set_autoload(skel->progs.af_sock_recvmsg_exit,
 				  has_func(vmlinux, "sock_recvmsg"));
+	/* LSM hooks newer than the oldest kernel we run on (6.2: ACLs). */
+	bpf_program__set_autoload(skel->progs.af_inode_set_acl,
+				  has_func(vmlinux, "bpf_lsm_inode_set_acl"));
+	bpf_program__set_autoload(skel->progs.af_inode_remove_acl,
+				  has_func(vmlinux, "bpf_lsm_inode_remove_acl"));
+	bpf_program__set_autoload(skel->progs.af_access_remote_vm,
+				  has_func(vmlinux, "access_remote_vm"));
+	bpf_program__set_autoload(skel->progs.af_get_pipe_info, has_func(vmlinux, "get_pipe_info"));
+	bpf_program__set_autoload(skel->progs.af_do_splice, has_func(vmlinux, "do_splice"));
+	bpf_program__set_autoload(skel->progs.af_do_splice_exit, has_func(vmlinux, "do_splice"));
 	btf__free(vmlinux);
 }
 

@@ -194,13 +194,18 @@ teardown_file() {
 	allowed unlink "$T/open/new-link.txt"
 }
 
-@test "setting and removing xattrs of a secret file are refused" {
+@test "setting and removing xattrs and ACLs of a secret file are refused" {
 	refused removexattr "$T/secret/a.txt" user.tag
 	refused setxattr "$T/secret/a.txt" user.tag after
 	# unchanged (getfattr would stat the file first: a refused listing)
 	[ "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.tag").decode())' "$T/secret/a.txt")" = before ]
 	allowed removexattr "$T/open/a.txt" user.tag
 	allowed setxattr "$T/open/a.txt" user.tag after
+	# ACLs: from Linux 6.2 they have hooks of their own (inode_set_acl, inode_remove_acl)
+	refused set-acl "$T/secret/a.txt"
+	allowed set-acl "$T/open/a.txt"
+	refused remove-acl "$T/secret/a.txt"
+	allowed remove-acl "$T/open/a.txt"
 }
 
 @test "sendfile, splice, copy_file_range and io_uring on a secret file are refused" {

@@ -30,7 +30,9 @@
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <stdint.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <linux/if_packet.h>
@@ -654,6 +656,157 @@ static int do_handle_read(const char *path)
 	return 0;
 }
 
+/* Data into the pipe on stdout without write(): vmsplice, or splice from a file. */
+static int do_vmsplice_out(void)
+{
+	static char data[] = "vmspliced\n";
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) - 1 };
+
+	return vmsplice(1, &iov, 1, 0) < 0 ? -1 : 0;
+}
+
+static int do_splice_out(const char *src)
+{
+	int in = open(src, O_RDONLY);
+	ssize_t n;
+
+	CHECK(in);
+	n = splice(in, NULL, 1, NULL, 4096, 0);
+	close(in);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * Take what the pipe on stdin holds by mode (read, splice to /dev/null,
+ * vmsplice into memory, tee into a pipe of its own and read that), then
+ * write dst: refused to a process tainted on the way, with no write grant.
+ */
+static int do_pipe_in(const char *mode, const char *dst)
+{
+	char buf[256];
+	ssize_t n = -1;
+	int fd, p[2];
+
+	if (!strcmp(mode, "read")) {
+		n = read(0, buf, sizeof(buf));
+	} else if (!strcmp(mode, "splice")) {
+		fd = open("/dev/null", O_WRONLY);
+		CHECK(fd);
+		n = splice(0, NULL, fd, NULL, sizeof(buf), 0);
+		close(fd);
+	} else if (!strcmp(mode, "vmsplice")) {
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+
+		n = vmsplice(0, &iov, 1, 0);
+	} else if (!strcmp(mode, "tee")) {
+		CHECK(pipe(p));
+		n = tee(0, p[1], sizeof(buf), 0);
+		if (n > 0)
+			n = read(p[0], buf, sizeof(buf));
+		close(p[0]);
+		close(p[1]);
+	} else {
+		errno = EINVAL;
+	}
+	if (n <= 0) {
+		fprintf(stderr, "try: pipe-in %s: nothing came (%s)\n", mode, n ? strerror(errno) : "end");
+		exit(2);
+	}
+	fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd);
+	n = write(fd, "x", 1);
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/*
+ * Put a marker in its own command line (argv[0]'s memory, which
+ * /proc/PID/cmdline shows), then wait.
+ */
+static int do_hold(char **argv, int seconds)
+{
+	size_t len = strlen(argv[0]);
+
+	memset(argv[0], 'S', len);
+	sleep(seconds);
+	return 0;
+}
+
+/*
+ * A Unix socket pair made before reading src; a child (untainted: forked
+ * before the read) splices what the parent sends into a pipe, reads that
+ * and writes dst. The child's errno is the result.
+ */
+static int do_unix_splice(const char *src, const char *dst)
+{
+	char buf[256];
+	int sv[2], p[2], fd, st;
+	ssize_t n;
+	pid_t pid;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	CHECK(pid);
+	if (pid == 0) {
+		close(sv[0]);
+		if (pipe(p) < 0 || splice(sv[1], NULL, p[1], NULL, sizeof(buf), 0) <= 0 ||
+		    read(p[0], buf, sizeof(buf)) <= 0)
+			_exit(200);
+		fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, "x", 1) < 0)
+			_exit(errno);
+		_exit(0);
+	}
+	close(sv[1]);
+	fd = open(src, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+	if (n > 0)
+		n = write(sv[0], buf, (size_t)n);
+	close(sv[0]);
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || n <= 0) {
+		fprintf(stderr, "try: unix-splice: the child or the send failed\n");
+		exit(2);
+	}
+	errno = WEXITSTATUS(st);
+	return errno ? -1 : 0;
+}
+
+/*
+ * A POSIX ACL (owner rw, group r, other r, as setfacl writes it): from
+ * Linux 6.2 it goes to the inode_set_acl hook, not to inode_setxattr.
+ */
+static int do_set_acl(const char *path)
+{
+	struct {
+		uint32_t version;
+		struct {
+			uint16_t tag, perm;
+			uint32_t id;
+		} e[3];
+	} acl = { 2, { { 0x01, 6, (uint32_t)-1 }, { 0x04, 4, (uint32_t)-1 }, { 0x20, 4, (uint32_t)-1 } } };
+
+	return setxattr(path, "system.posix_acl_access", &acl, sizeof(acl), 0);
+}
+
+/* Open path now, read it after a while (pread at 0), then write dst. */
+static int do_pread_later(const char *path, int seconds, const char *dst)
+{
+	char buf[256];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	CHECK(fd);
+	sleep(seconds);
+	n = pread(fd, buf, sizeof(buf), 0);
+	close(fd);
+	CHECK(n);
+	fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd);
+	n = write(fd, "x", 1);
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -663,7 +816,7 @@ static int usage(void)
 		"  truncate PATH | ftruncate PATH | fallocate PATH\n"
 		"  rename OLD NEW | link OLD NEW | symlink TARGET NEW\n"
 		"  chmod PATH | chown PATH | utimes PATH\n"
-		"  setxattr PATH NAME VALUE | removexattr PATH NAME\n"
+		"  setxattr PATH NAME VALUE | removexattr PATH NAME | set-acl PATH | remove-acl PATH\n"
 		"  mmap-shared PATH | mmap-private PATH | mmap-write PATH\n"
 		"  sendfile SRC DST | splice SRC | copy-range SRC DST\n"
 		"  uring-read PATH | uring-write PATH | opath-reopen PATH\n"
@@ -675,6 +828,10 @@ static int usage(void)
 		"  mount-tmpfs DIR | bind SRC DIR | move-mount SRC DIR | fsmount DIR | umount-lazy DIR\n"
 		"  held-ioctl PATH CMD loop|loop-direct|zeroout\n"
 		"  vm-write X | thread-write SRC DST\n"
+		"  vmsplice-out X | splice-out SRC   (into the pipe on stdout)\n"
+		"  pipe-in read|splice|vmsplice|tee DST   (take stdin's pipe that way, then write DST)\n"
+		"  hold SECONDS | pread-later PATH SECONDS DST | set-name NAME\n"
+		"  unix-splice SRC DST   (a child splices from a Unix socket what the parent read)\n"
 		"  handle-read PATH | open-ioctl PATH | readdir DIR | stat PATH\n"
 		"  chroot DIR OP ARGS...   (the rest inside DIR)\n");
 	return 2;
@@ -818,6 +975,24 @@ int main(int argc, char **argv)
 			close(fd);
 		return report(fd);
 	}
+	if (!strcmp(op, "vmsplice-out"))
+		return report(do_vmsplice_out());
+	if (!strcmp(op, "splice-out"))
+		return report(do_splice_out(a));
+	if (!strcmp(op, "pipe-in") && b)
+		return report(do_pipe_in(a, b));
+	if (!strcmp(op, "set-acl"))
+		return report(do_set_acl(a));
+	if (!strcmp(op, "remove-acl"))
+		return report(removexattr(a, "system.posix_acl_access"));
+	if (!strcmp(op, "unix-splice") && b)
+		return report(do_unix_splice(a, b));
+	if (!strcmp(op, "hold"))
+		return report(do_hold(argv, atoi(a)));
+	if (!strcmp(op, "pread-later") && argc > 4)
+		return report(do_pread_later(a, atoi(b), argv[4]));
+	if (!strcmp(op, "set-name"))
+		return report(prctl(PR_SET_NAME, a));
 	if (!strcmp(op, "msgsnd"))
 		return report(do_msgsnd());
 	if (!strcmp(op, "shmat"))
