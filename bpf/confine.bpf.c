@@ -118,11 +118,13 @@ int BPF_PROG(af_key_permission, void *key_ref, const struct cred *cred, unsigned
 }
 
 #define PR_SET_NAME_NR		15
+#define PR_SET_VMA_NR		0x53564d41
 
 /*
  * Naming itself puts 15 bytes of its choosing in /proc/PID/comm, stat and
- * status, which every process reads (ps, top). (Writing its comm file is a
- * write to a kernel file system, refused in files.bpf.c.)
+ * status, which every process reads (ps, top); naming its anonymous memory
+ * (PR_SET_VMA) puts up to 80 bytes per mapping in /proc/PID/maps. (Writing
+ * its comm file is a write to a kernel file system, refused in files.bpf.c.)
  */
 SEC("lsm/task_prctl")
 int BPF_PROG(af_task_prctl, int option, unsigned long arg2, unsigned long arg3,
@@ -130,9 +132,9 @@ int BPF_PROG(af_task_prctl, int option, unsigned long arg2, unsigned long arg3,
 {
 	if (ret)
 		return ret;
-	if (option != PR_SET_NAME_NR)
+	if (option != PR_SET_NAME_NR && option != PR_SET_VMA_NR)
 		return 0;
-	return af_confined(AF_CONF_NAME, 0, -EPERM);
+	return af_confined(AF_CONF_NAME, option, -EPERM);
 }
 
 /*

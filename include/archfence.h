@@ -318,7 +318,7 @@ enum af_confined_what {
 	AF_CONF_DEVICE	= 7,	/* writing to a device (ino: its dev_t, kernel encoding) */
 	AF_CONF_PSEUDO	= 8,	/* writing to a kernel file system (ino: its magic) */
 	AF_CONF_ATTR	= 9,	/* an xattr, ACL or symlink where it would not carry the taint (ino: the inode) */
-	AF_CONF_NAME	= 10,	/* naming itself (PR_SET_NAME: /proc/PID/comm) */
+	AF_CONF_NAME	= 10,	/* naming itself or its memory (ino: PR_SET_NAME or PR_SET_VMA) */
 	AF_CONF_REMOTE	= 11,	/* writing to a network or FUSE file system (ino: its magic) */
 };
 

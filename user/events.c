@@ -373,7 +373,9 @@ static void confined_what(const struct af_event *ev, char *buf, size_t len)
 			 (unsigned long long)ev->ino);
 		break;
 	case AF_CONF_NAME:
-		snprintf(buf, len, "renaming itself (what ps and /proc/PID/comm show)");
+		snprintf(buf, len, "%s",
+			 ev->ino == 15 ? "renaming itself (what ps and /proc/PID/comm show)"
+				       : "naming its memory (what /proc/PID/maps shows)");
 		break;
 	default:
 		snprintf(buf, len, "a channel that does not carry taint");

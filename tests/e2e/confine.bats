@@ -202,8 +202,12 @@ through() {
 	quiet_allowed "$T/bin/mwtry" after-read "$T/master/m.txt" symlink m.txt "$T/master/ln3"
 }
 
-@test "naming itself (PR_SET_NAME, what ps shows)" {
+@test "naming itself (PR_SET_NAME, what ps shows) and its memory (PR_SET_VMA, /proc/PID/maps)" {
 	confined 1 set-name leak
+	# where the kernel can name anonymous memory at all (CONFIG_ANON_VMA_NAME)
+	if "$TRY" name-vma probe >/dev/null 2>&1; then
+		confined 1 name-vma leak
+	fi
 }
 
 @test "/proc/PID/cmdline and environ of a tainted process" {

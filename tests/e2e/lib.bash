@@ -93,6 +93,11 @@ af_dev() { # FILE: major:minor
 af_fresh_tree() {
 	"$AF" unload >/dev/null 2>&1 || true
 	af_forget_boot_policy
+	# Labels earlier suites' tainted processes left on files (bats's own
+	# output files among them) would come back at this suite's first apply
+	# under this suite's label names, and their readers would add to its
+	# counters: each suite starts without them.
+	rm -f /var/lib/archfence/derived
 	rm -rf "$T"
 	mkdir -p "$T"
 }

@@ -830,7 +830,7 @@ static int usage(void)
 		"  vm-write X | thread-write SRC DST\n"
 		"  vmsplice-out X | splice-out SRC   (into the pipe on stdout)\n"
 		"  pipe-in read|splice|vmsplice|tee DST   (take stdin's pipe that way, then write DST)\n"
-		"  hold SECONDS | pread-later PATH SECONDS DST | set-name NAME\n"
+		"  hold SECONDS | pread-later PATH SECONDS DST | set-name NAME | name-vma NAME\n"
 		"  unix-splice SRC DST   (a child splices from a Unix socket what the parent read)\n"
 		"  handle-read PATH | open-ioctl PATH | readdir DIR | stat PATH\n"
 		"  chroot DIR OP ARGS...   (the rest inside DIR)\n");
@@ -993,6 +993,14 @@ int main(int argc, char **argv)
 		return report(do_pread_later(a, atoi(b), argv[4]));
 	if (!strcmp(op, "set-name"))
 		return report(prctl(PR_SET_NAME, a));
+	if (!strcmp(op, "name-vma")) {
+		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED)
+			return report(-1);
+		/* PR_SET_VMA, PR_SET_VMA_ANON_NAME (Linux 5.17; CONFIG_ANON_VMA_NAME) */
+		return report(prctl(0x53564d41, 0, (unsigned long)m, 4096, (unsigned long)a));
+	}
 	if (!strcmp(op, "msgsnd"))
 		return report(do_msgsnd());
 	if (!strcmp(op, "shmat"))
