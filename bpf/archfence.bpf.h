@@ -332,6 +332,21 @@ static __always_inline int af_ctx_need(struct af_ctx *c)
 	return af_ctx_maps(c);
 }
 
+/*
+ * The policy in force without its maps: what a decision on labels already
+ * worked out needs (af_action, taint, records). -1 before the first apply.
+ */
+static __always_inline int af_ctx_policy(struct af_ctx *c)
+{
+	__u32 slot;
+
+	if (af_ctx_state(c))
+		return -1;
+	slot = c->gen & 1;
+	c->pol = bpf_map_lookup_elem(&af_policy, &slot);
+	return c->pol ? 0 : -1;
+}
+
 /* Both: the policy in force, or -1 before the first apply. */
 static __always_inline int af_ctx_get(struct af_ctx *c)
 {
@@ -369,6 +384,14 @@ static long count_label(__u32 i, void *data)
 	return 0;
 }
 
+/* The number of bits set in v, without branches. */
+static __always_inline __u32 af_popcount(__u32 v)
+{
+	v = v - ((v >> 1) & 0x55555555);
+	v = (v & 0x33333333) + ((v >> 2) & 0x33333333);
+	return (((v + (v >> 4)) & 0x0f0f0f0f) * 0x01010101) >> 24;
+}
+
 /* One decision: into the totals and the per-label counters, one per label present. */
 static __always_inline void af_count_decision(__u32 op, __u32 action, __u32 labels)
 {
@@ -378,6 +401,11 @@ static __always_inline void af_count_decision(__u32 op, __u32 action, __u32 labe
 	af_count(AF_CNT_INDEX(op, action), 1);
 	if (!labels)
 		return;
+	/* The common case, one label: its index is the number of bits below it. */
+	if (!(labels & (labels - 1))) {
+		af_count(AF_CNT_LABEL(af_popcount(labels - 1) & 31, op & (AF_OP_COUNT - 1), action & 3), 1);
+		return;
+	}
 	n = n - ((n >> 1) & 0x55555555);
 	n = (n & 0x33333333) + ((n >> 2) & 0x33333333);
 	n = (((n + (n >> 4)) & 0x0f0f0f0f) * 0x01010101) >> 24;
@@ -813,6 +841,8 @@ static __always_inline __u32 af_action(const struct af_ctx *c, __u32 op, __u32 l
 
 	if (op >= AF_OP_COUNT)
 		return AF_ALLOW;
+	/* The compiler may test one copy of op and index with another: bound the latter. */
+	asm volatile("%0 &= %1" : "+r"(op) : "i"(AF_OP_COUNT - 1));
 	/*
 	 * archfence's own files and pins: only the controller changes them,
 	 * and not even it when locked; in every mode.

@@ -265,7 +265,7 @@ __noinline int af_decide_file_g(__u64 lf, __u64 dop, __u64 ino, __u64 dentry)
 	struct af_ctx c;
 	__u32 action;
 
-	if ((!labels && !prot) || af_ctx_get(&c))
+	if ((!labels && !prot) || af_ctx_policy(&c))
 		return 0;
 	/*
 	 * Listing: systemd sets up units' file system namespaces over any
