@@ -183,3 +183,56 @@ int BPF_PROG(af_access_remote_vm, struct mm_struct *mm, unsigned long addr, void
 		af_taint_from(t->taint, AF_SRC_PTRACE, owner->tgid, 0);
 	return 0;
 }
+
+#define SETVAL_NR		16
+#define SETALL_NR		17
+#define SI_TKILL_NR		(-6)
+
+/*
+ * System V semaphores: the values SETVAL and SETALL store, and every
+ * semaphore operation that changes a count, are numbers other processes
+ * read.
+ */
+SEC("lsm/sem_semctl")
+int BPF_PROG(af_sem_semctl, struct kern_ipc_perm *perm, int cmd, int ret)
+{
+	if (ret)
+		return ret;
+	if (cmd != SETVAL_NR && cmd != SETALL_NR)
+		return 0;
+	return af_confined(AF_CONF_SEM, 0, -EACCES);
+}
+
+SEC("lsm/sem_semop")
+int BPF_PROG(af_sem_semop, struct kern_ipc_perm *perm, struct sembuf *sops, unsigned int nsops,
+	     int alter, int ret)
+{
+	if (ret)
+		return ret;
+	if (!alter)
+		return 0;
+	return af_confined(AF_CONF_SEM, 1, -EACCES);
+}
+
+/*
+ * A signal with a payload (sigqueue, rt_sigqueueinfo, pidfd_send_signal with
+ * information of its own: a word of data) to another process. Plain kill,
+ * tkill and tgkill carry none.
+ */
+SEC("lsm/task_kill")
+int BPF_PROG(af_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	int code;
+
+	if (ret)
+		return ret;
+	if ((unsigned long)info <= 1)
+		return 0; /* SEND_SIG_NOINFO, SEND_SIG_PRIV: the kernel's own */
+	code = info->si_code;
+	if (code >= 0 || code == SI_TKILL_NR)
+		return 0;
+	if (p->tgid == (bpf_get_current_pid_tgid() >> 32))
+		return 0; /* to itself */
+	return af_confined(AF_CONF_SIGNAL, (__u64)sig, -EPERM);
+}

@@ -320,6 +320,8 @@ enum af_confined_what {
 	AF_CONF_ATTR	= 9,	/* an xattr, ACL or symlink where it would not carry the taint (ino: the inode) */
 	AF_CONF_NAME	= 10,	/* naming itself or its memory (ino: PR_SET_NAME or PR_SET_VMA) */
 	AF_CONF_REMOTE	= 11,	/* writing to a network or FUSE file system (ino: its magic) */
+	AF_CONF_SEM	= 12,	/* setting or changing a System V semaphore */
+	AF_CONF_SIGNAL	= 13,	/* a signal with a payload to another process (ino: the signal) */
 };
 
 /* What an AF_EV_SELF attempt was on. */

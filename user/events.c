@@ -372,6 +372,13 @@ static void confined_what(const struct af_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "a network or FUSE file system (magic 0x%llx), whose data leaves unjudged",
 			 (unsigned long long)ev->ino);
 		break;
+	case AF_CONF_SEM:
+		snprintf(buf, len, "a System V semaphore");
+		break;
+	case AF_CONF_SIGNAL:
+		snprintf(buf, len, "a signal with a payload (signal %llu) to another process",
+			 (unsigned long long)ev->ino);
+		break;
 	case AF_CONF_NAME:
 		snprintf(buf, len, "%s",
 			 ev->ino == 15 ? "renaming itself (what ps and /proc/PID/comm show)"

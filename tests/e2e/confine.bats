@@ -68,6 +68,11 @@ confined() { # ERRNO OP ARGS...
 	confined 13 shmat x
 }
 
+@test "System V semaphores, and signals with a payload to another process" {
+	confined 13 semop x
+	confined 1 sigqueue x
+}
+
 @test "the kernel keyrings" {
 	confined 13 add-key x
 }

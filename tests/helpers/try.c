@@ -34,6 +34,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
+#include <sys/sem.h>
 #include <sys/syscall.h>
 #include <linux/if_packet.h>
 #include <netinet/in.h>
@@ -419,6 +420,37 @@ static int do_msgsnd(void)
 	CHECK(q);
 	r = msgsnd(q, &m, sizeof(m.text), IPC_NOWAIT);
 	msgctl(q, IPC_RMID, NULL);
+	return r;
+}
+
+static int do_semop(void)
+{
+	struct sembuf op = { 0, 1, IPC_NOWAIT };
+	int id = semget(IPC_PRIVATE, 1, 0600), r;
+
+	CHECK(id);
+	r = semop(id, &op, 1);
+	semctl(id, 0, IPC_RMID);
+	return r;
+}
+
+/* sigqueue a word of data to a child made for it (which ignores the signal). */
+static int do_sigqueue(void)
+{
+	union sigval v = { .sival_int = 42 };
+	pid_t child = fork();
+	int r;
+
+	CHECK(child);
+	if (child == 0) {
+		signal(SIGUSR1, SIG_IGN);
+		pause();
+		_exit(0);
+	}
+	usleep(100000);
+	r = sigqueue(child, SIGUSR1, v);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
 	return r;
 }
 
@@ -824,7 +856,7 @@ static int usage(void)
 		"  scm-read PATH CMD | held-all PATH CMD\n"
 		"  read-then-write SRC DST|- [DATA]\n"
 		"  after-read SRC OP ARGS...   (read SRC first, then OP; a child for vm-write is made before)\n"
-		"  msgsnd X | shmat X | add-key X | raw-socket X | packet-socket X | vsock X\n"
+		"  msgsnd X | shmat X | semop X | sigqueue X | add-key X | raw-socket X | packet-socket X | vsock X\n"
 		"  mount-tmpfs DIR | bind SRC DIR | move-mount SRC DIR | fsmount DIR | umount-lazy DIR\n"
 		"  held-ioctl PATH CMD loop|loop-direct|zeroout\n"
 		"  vm-write X | thread-write SRC DST\n"
@@ -1001,6 +1033,10 @@ int main(int argc, char **argv)
 		/* PR_SET_VMA, PR_SET_VMA_ANON_NAME (Linux 5.17; CONFIG_ANON_VMA_NAME) */
 		return report(prctl(0x53564d41, 0, (unsigned long)m, 4096, (unsigned long)a));
 	}
+	if (!strcmp(op, "semop"))
+		return report(do_semop());
+	if (!strcmp(op, "sigqueue"))
+		return report(do_sigqueue());
 	if (!strcmp(op, "msgsnd"))
 		return report(do_msgsnd());
 	if (!strcmp(op, "shmat"))
