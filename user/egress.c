@@ -21,6 +21,7 @@
 
 #include "archfence.h"
 #include "egress.h"
+#include "kernel.h"
 #include "log.h"
 
 /* Ours among the hook's filters: first in line, under a handle of our own. */
@@ -40,8 +41,12 @@ static int attached_id(int ifindex)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EGRESS_HANDLE, .priority = EGRESS_PRIO);
-	int err = bpf_tc_query(&hook, &opts);
+	int err;
 
+	/* No clsact qdisc on it is an answer ("not attached"), not a warning. */
+	kernel_libbpf_quiet++;
+	err = bpf_tc_query(&hook, &opts);
+	kernel_libbpf_quiet--;
 	if (err == -ENOENT || err == -EINVAL)
 		return 0;
 	return err ? err : (int)opts.prog_id;

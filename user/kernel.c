@@ -312,11 +312,15 @@ bool kernel_readonly(const struct af_kernel *k)
 	return k->readonly;
 }
 
+int kernel_libbpf_quiet;
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && !log_verbose)
 		return 0;
 	if (level == LIBBPF_INFO && !log_verbose)
+		return 0;
+	if (kernel_libbpf_quiet && !log_verbose)
 		return 0;
 	fputs("libbpf: ", stderr);
 	return vfprintf(stderr, fmt, ap);
@@ -1022,11 +1026,13 @@ int kernel_links(int *expected)
 
 int kernel_egress(int *covered)
 {
+	libbpf_set_print(libbpf_print);
 	return egress_coverage(PIN_PROGS "/af_egress_tc", covered);
 }
 
 int kernel_egress_attach(void)
 {
+	libbpf_set_print(libbpf_print);
 	return egress_attach_pinned(PIN_PROGS "/af_egress_tc");
 }
 
@@ -1131,6 +1137,7 @@ static int unload_at(const char *base)
 
 int kernel_unload(void)
 {
+	libbpf_set_print(libbpf_print);
 	return unload_at(AF_PIN_DIR);
 }
 

@@ -175,4 +175,11 @@ int kernel_missing_hooks(char *buf, size_t len);
 /* Whether the running kernel can enforce, with a reason when not. */
 int kernel_probe(char *why, size_t len);
 
+/*
+ * Non-zero while a caller expects libbpf to fail and says so itself (asking
+ * an interface without a clsact qdisc for its filters, say): libbpf's
+ * warnings are then left out unless -v.
+ */
+extern int kernel_libbpf_quiet;
+
 #endif
