@@ -19,6 +19,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "policy.h"
+#include "util.h"
 
 struct in_force {
 	struct af_state st;
@@ -254,8 +255,9 @@ static void print_text(const struct in_force *f, const char *only)
 	for (i = 0; i < p->npaths; i++) {
 		if (!wanted(p, p->paths[i].labels, only))
 			continue;
-		printf("  %-40s %-20s %s%s\n", p->paths[i].path,
-		       policy_labels_str(p, p->paths[i].labels, lab, sizeof(lab)),
+		printf("  ");
+		af_print_padded(stdout, p->paths[i].path, 40);
+		printf(" %-20s %s%s\n", policy_labels_str(p, p->paths[i].labels, lab, sizeof(lab)),
 		       where(p->paths[i].file, p->paths[i].line, w, sizeof(w)),
 		       p->paths[i].pending ? "  (pending: labelled the moment it appears)" : "");
 	}
@@ -269,11 +271,13 @@ static void print_text(const struct in_force *f, const char *only)
 				       policy_labels_str(p, p->trusted[i].allow[op], lab, sizeof(lab)));
 	}
 	printf("\nsinks (taint stops there; a tainted process's data reaching one is recorded or refused):\n");
-	for (i = 0; i < p->nsinks; i++)
-		printf("  %-14s %-40s %s%s%s\n", p->sinks[i].name, p->sinks[i].exe,
-		       p->sinks[i].refuse ? "refuse" : "record",
+	for (i = 0; i < p->nsinks; i++) {
+		printf("  %-14s ", p->sinks[i].name);
+		af_print_padded(stdout, p->sinks[i].exe, 40);
+		printf(" %s%s%s\n", p->sinks[i].refuse ? "refuse" : "record",
 		       p->sinks[i].builtin ? ", built in" : "",
 		       (p->sinks[i].dev || p->sinks[i].ino) ? "" : ", not installed here");
+	}
 	printf("\ncloud ranges (send rules apply to %s):%s\n",
 	       (f->meta.flags & AF_META_SENDALL) ? "every non-loopback destination" : "these",
 	       p->ncloud ? "" : " none");

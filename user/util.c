@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "archfence.h"
 #include "util.h"
@@ -191,4 +193,45 @@ bool af_grubby_first(void)
 		if (access(grubby[i], X_OK) == 0)
 			return true;
 	return false;
+}
+
+int af_display_width(const char *s)
+{
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0), old = (locale_t)0;
+	size_t len = strlen(s), n;
+	mbstate_t st = { 0 };
+	int width = 0, w;
+	wchar_t wc;
+
+	if (utf8)
+		old = uselocale(utf8);
+	while (len > 0) {
+		n = mbrtowc(&wc, s, len, &st);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof(st));
+			n = 1;
+			w = 1;
+		} else {
+			w = wcwidth(wc);
+			if (w < 0)
+				w = 1;
+		}
+		width += w;
+		s += n;
+		len -= n;
+	}
+	if (utf8) {
+		uselocale(old);
+		freelocale(utf8);
+	}
+	return width;
+}
+
+void af_print_padded(FILE *f, const char *s, int width)
+{
+	int w = af_display_width(s);
+
+	fputs(s, f);
+	for (; w < width; w++)
+		fputc(' ', f);
 }

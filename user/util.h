@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Copy src into dst of size len, always terminated; returns strlen(src). */
 size_t af_strlcpy(char *dst, const char *src, size_t len);
@@ -41,5 +42,14 @@ void af_unescape_octal(char *s);
 
 /* FNV-1a, 64 bits, over a string's bytes: as the kernel side hashes names. */
 uint64_t af_fnv1a64(const char *s);
+
+/*
+ * The columns s takes on a terminal (UTF-8: a Chinese character takes two);
+ * invalid or unprintable bytes count one each.
+ */
+int af_display_width(const char *s);
+
+/* Print s to f, then spaces up to width columns (at least none). */
+void af_print_padded(FILE *f, const char *s, int width);
 
 #endif

@@ -126,6 +126,18 @@ TEST(lsm_advice_keeps_the_lsms_in_force)
 	CHECK_INT(strlen(buf), 15);
 }
 
+TEST(display_width_counts_columns)
+{
+	CHECK_INT(af_display_width(""), 0);
+	CHECK_INT(af_display_width("/srv/archive/master"), 19);
+	/* a Chinese character takes two columns (three bytes) */
+	CHECK_INT(af_display_width("/srv/archive/涉密"), 17);
+	CHECK_INT(af_display_width("主库"), 4);
+	/* bytes that are not UTF-8: one column each, and the rest still counts */
+	CHECK_INT(af_display_width("a\xff\xfe" "b"), 4);
+	CHECK_INT(af_display_width("\xe4\xb8"), 2);
+}
+
 TEST(cleanup)
 {
 	const char *names[] = { "bin/editor", "bin/sensible-editor", "bin", "a", "b" };
