@@ -381,8 +381,8 @@ static void confined_what(const struct af_event *ev, char *buf, size_t len)
 		break;
 	case AF_CONF_NAME:
 		snprintf(buf, len, "%s",
-			 ev->ino == 15 ? "renaming itself (what ps and /proc/PID/comm show)"
-				       : "naming its memory (what /proc/PID/maps shows)");
+			 ev->ino == 15 ? "its own name (what ps and /proc/PID/comm show)"
+				       : "names on its memory (what /proc/PID/maps shows)");
 		break;
 	default:
 		snprintf(buf, len, "a channel that does not carry taint");
