@@ -146,24 +146,51 @@ int BPF_PROG(af_ptrace_access_check, struct task_struct *child, unsigned int mod
  * read() when a tainted sender sent (socket_recvmsg ran before the data was
  * there) is tainted as the data reaches it.
  */
-SEC("fexit/sock_recvmsg")
-int BPF_PROG(af_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+/* What a receiver takes from sock: the taint of its flow or of its queue. */
+static __always_inline void taint_from_received(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	struct af_sock_state *st;
 	__u16 family;
 
-	if (ret <= 0 || !sk)
-		return 0;
+	if (!sk)
+		return;
 	family = sk->__sk_common.skc_family;
 	if (family == AF_INET_FAMILY || family == AF_INET6_FAMILY) {
 		taint_from_flow(sock);
-		return 0;
+		return;
 	}
 	if (family != AF_UNIX_FAMILY)
-		return 0;
+		return;
 	st = bpf_sk_storage_get(&af_sock, sk, 0, 0);
 	if (st && st->taint)
 		af_taint_from(st->taint, AF_SRC_UNIX, st->from, 0);
+}
+
+SEC("fexit/sock_recvmsg")
+int BPF_PROG(af_sock_recvmsg_exit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+{
+	if (ret > 0)
+		taint_from_received(sock);
+	return 0;
+}
+
+/*
+ * The same for a splice out of a socket (no recvmsg: the protocol's
+ * splice_read), which waited in the socket for the data: the splicer, and
+ * through af_splice_mark the pipe it splices into, take the taint before
+ * the splice returns.
+ */
+SEC("fexit/sock_splice_read")
+int BPF_PROG(af_sock_splice_read_exit, struct file *file, loff_t *ppos, void *pipe, size_t len,
+	     unsigned int flags, ssize_t ret)
+{
+	struct socket *sock;
+
+	if (ret <= 0)
+		return 0;
+	sock = bpf_sock_from_file(file);
+	if (sock)
+		taint_from_received(sock);
 	return 0;
 }

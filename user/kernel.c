@@ -102,6 +102,8 @@ static void choose_programs(struct archfence_bpf *skel)
 	bpf_program__set_autoload(skel->progs.af_pipe_read_exit, has_func(vmlinux, "pipe_read"));
 	bpf_program__set_autoload(skel->progs.af_sock_recvmsg_exit,
 				  has_func(vmlinux, "sock_recvmsg"));
+	bpf_program__set_autoload(skel->progs.af_sock_splice_read_exit,
+				  has_func(vmlinux, "sock_splice_read"));
 	/* LSM hooks newer than the oldest kernel we run on (6.2: ACLs). */
 	bpf_program__set_autoload(skel->progs.af_inode_set_acl,
 				  has_func(vmlinux, "bpf_lsm_inode_set_acl"));

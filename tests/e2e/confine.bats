@@ -174,7 +174,7 @@ through() {
 	done
 }
 
-@test "taint arrives with the data: splice out of a Unix socket" {
+@test "taint arrives with the data: splice out of a Unix socket, already waiting when it comes" {
 	quiet "$T/bin/mtry" unix-splice "$T/master/m.txt" "$T/out/us1"
 	[ "$status" -eq 13 ]
 	quiet_allowed "$T/bin/mtry" unix-splice "$T/open/a.txt" "$T/out/us2"

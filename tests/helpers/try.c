@@ -766,8 +766,9 @@ static int do_hold(char **argv, int seconds)
 
 /*
  * A Unix socket pair made before reading src; a child (untainted: forked
- * before the read) splices what the parent sends into a pipe, reads that
- * and writes dst. The child's errno is the result.
+ * before the read), already waiting in its splice when the parent sends,
+ * splices what the parent sends into a pipe, reads that and writes dst.
+ * The child's errno is the result.
  */
 static int do_unix_splice(const char *src, const char *dst)
 {
@@ -790,6 +791,7 @@ static int do_unix_splice(const char *src, const char *dst)
 		_exit(0);
 	}
 	close(sv[1]);
+	usleep(300000);	/* the child is waiting in its splice by now */
 	fd = open(src, O_RDONLY);
 	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
 	if (n > 0)
