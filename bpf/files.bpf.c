@@ -1156,3 +1156,38 @@ int BPF_PROG(af_do_splice_exit, struct file *in, loff_t *off_in, struct file *ou
 	__sync_fetch_and_add(n, -1);
 	return 0;
 }
+
+/*
+ * A tainted process's core dump holds its memory. Written to a file, the
+ * file takes its labels (the kernel opens it in the dumping process, through
+ * file_open); written to a pipe (core_pattern "|helper": systemd-coredump,
+ * apport), the pipe carries its taint to the helper, which reads it. The
+ * ELF header goes out first, through dump_emit: the pipe is marked before
+ * any of the memory.
+ */
+SEC("fentry/dump_emit")
+int BPF_PROG(af_dump_emit, struct coredump_params *cprm, const void *addr, int nr)
+{
+	struct file *f = cprm ? cprm->file : NULL;
+	struct inode *inode = f ? f->f_inode : NULL;
+	struct pipe_taint *pt, npt;
+	__u32 taint;
+	__u64 key;
+
+	if (!inode || (inode->i_mode & S_IFMT) != S_IFIFO)
+		return 0;
+	taint = af_taint_of_current();
+	if (!taint)
+		return 0;
+	key = (__u64)inode;
+	pt = bpf_map_lookup_elem(&af_pipes, &key);
+	if (pt) {
+		if ((pt->taint & taint) != taint)
+			__sync_fetch_and_or(&pt->taint, taint);
+		return 0;
+	}
+	npt.taint = taint;
+	npt.from = bpf_get_current_pid_tgid() >> 32;
+	bpf_map_update_elem(&af_pipes, &key, &npt, BPF_NOEXIST);
+	return 0;
+}

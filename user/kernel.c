@@ -113,6 +113,7 @@ static void choose_programs(struct archfence_bpf *skel)
 				  has_func(vmlinux, "access_remote_vm"));
 	bpf_program__set_autoload(skel->progs.af_get_pipe_info, has_func(vmlinux, "get_pipe_info"));
 	bpf_program__set_autoload(skel->progs.af_do_splice, has_func(vmlinux, "do_splice"));
+	bpf_program__set_autoload(skel->progs.af_dump_emit, has_func(vmlinux, "dump_emit"));
 	bpf_program__set_autoload(skel->progs.af_do_splice_exit, has_func(vmlinux, "do_splice"));
 	btf__free(vmlinux);
 }

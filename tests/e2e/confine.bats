@@ -277,6 +277,37 @@ through() {
 	kill "$SSHD_PID"
 }
 
+@test "a core dump piped to a helper (systemd-coredump, apport) carries the dumping process's taint" {
+	cat >"$T/bin/core-helper" <<-'EOF'
+	#!/bin/sh
+	# started by the kernel for each core dump, with the core on stdin
+	out=$(dirname "$0")/../out/core.$1
+	cat >"$out"
+	echo $? >"$out.status"
+	EOF
+	chmod +x "$T/bin/core-helper"
+	old=$(cat /proc/sys/kernel/core_pattern)
+	echo "|$T/bin/core-helper %p" >/proc/sys/kernel/core_pattern
+	"$T/bin/mtry" after-read "$T/master/m.txt" abort x >/dev/null 2>&1 &
+	p1=$!
+	wait "$p1" || true
+	"$T/bin/mtry" after-read "$T/open/a.txt" abort x >/dev/null 2>&1 &
+	p2=$!
+	wait "$p2" || true
+	for _ in $(seq 50); do
+		[ -e "$T/out/core.$p1.status" ] && [ -e "$T/out/core.$p2.status" ] && break
+		sleep 0.2
+	done
+	echo "$old" >/proc/sys/kernel/core_pattern
+	ls -l "$T/out/"core.* || true
+	# the helper took the taint with the core: it may not write it out
+	[ "$(cat "$T/out/core.$p1.status")" -ne 0 ]
+	[ ! -s "$T/out/core.$p1" ]
+	# an untainted process's core is written
+	[ "$(cat "$T/out/core.$p2.status")" -eq 0 ]
+	[ -s "$T/out/core.$p2" ]
+}
+
 @test "each refusal is recorded" {
 	run "$AF" events --json
 	[ "$status" -eq 0 ]

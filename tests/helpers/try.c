@@ -866,6 +866,7 @@ static int usage(void)
 		"  pipe-in read|splice|vmsplice|tee DST   (take stdin's pipe that way, then write DST)\n"
 		"  hold SECONDS | pread-later PATH SECONDS DST | set-name NAME | name-vma NAME\n"
 		"  unix-splice SRC DST   (a child splices from a Unix socket what the parent read)\n"
+		"  abort X   (dump core)\n"
 		"  handle-read PATH | open-ioctl PATH | readdir DIR | stat PATH\n"
 		"  chroot DIR OP ARGS...   (the rest inside DIR)\n");
 	return 2;
@@ -1034,6 +1035,10 @@ int main(int argc, char **argv)
 			return report(-1);
 		/* PR_SET_VMA, PR_SET_VMA_ANON_NAME (Linux 5.17; CONFIG_ANON_VMA_NAME) */
 		return report(prctl(0x53564d41, 0, (unsigned long)m, 4096, (unsigned long)a));
+	}
+	if (!strcmp(op, "abort")) {
+		prctl(PR_SET_DUMPABLE, 1);
+		abort();
 	}
 	if (!strcmp(op, "semop"))
 		return report(do_semop());
