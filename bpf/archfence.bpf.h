@@ -214,6 +214,28 @@ AF_MAP struct {
 } af_pipes SEC(".maps");
 
 /*
+ * The pipe whose inode is at key carries taint from now on (the current
+ * process put it there). 0, or -ENOMEM when that cannot be recorded.
+ */
+static __always_inline int af_pipe_mark(__u64 key, __u32 taint)
+{
+	struct pipe_taint npt = { .taint = taint, .from = bpf_get_current_pid_tgid() >> 32 };
+	struct pipe_taint *pt = bpf_map_lookup_elem(&af_pipes, &key);
+
+	if (!pt) {
+		if (!bpf_map_update_elem(&af_pipes, &key, &npt, BPF_NOEXIST))
+			return 0;
+		pt = bpf_map_lookup_elem(&af_pipes, &key); /* made meanwhile on another CPU */
+		if (!pt)
+			return -ENOMEM;
+	}
+	if ((pt->taint & taint) != taint)
+		__sync_fetch_and_or(&pt->taint, taint);
+	pt->from = npt.from;
+	return 0;
+}
+
+/*
  * A splice into a pipe in progress, in the splicing thread's storage: the
  * pipe's inode (0: none). A process that gains taint while it splices (the
  * labelled file or socket it splices from is read inside the splice) gives

@@ -1089,7 +1089,7 @@ SEC("fentry/get_pipe_info")
 int BPF_PROG(af_get_pipe_info, struct file *file, bool for_splice)
 {
 	struct inode *inode = file ? file->f_inode : NULL;
-	struct pipe_taint *pt, npt;
+	struct pipe_taint *pt;
 	__u32 taint;
 	__u64 key;
 
@@ -1100,16 +1100,8 @@ int BPF_PROG(af_get_pipe_info, struct file *file, bool for_splice)
 	if (pt && pt->taint)
 		af_taint_from(pt->taint, AF_SRC_PIPE, pt->from, 0);
 	taint = af_taint_of_current();
-	if (!taint || (pt && (pt->taint & taint) == taint))
-		return 0;
-	npt.taint = taint;
-	npt.from = bpf_get_current_pid_tgid() >> 32;
-	if (pt) {
-		__sync_fetch_and_or(&pt->taint, taint);
-		pt->from = npt.from;
-		return 0;
-	}
-	bpf_map_update_elem(&af_pipes, &key, &npt, BPF_NOEXIST);
+	if (taint)
+		af_pipe_mark(key, taint);
 	return 0;
 }
 
@@ -1170,24 +1162,12 @@ int BPF_PROG(af_dump_emit, struct coredump_params *cprm, const void *addr, int n
 {
 	struct file *f = cprm ? cprm->file : NULL;
 	struct inode *inode = f ? f->f_inode : NULL;
-	struct pipe_taint *pt, npt;
 	__u32 taint;
-	__u64 key;
 
 	if (!inode || (inode->i_mode & S_IFMT) != S_IFIFO)
 		return 0;
 	taint = af_taint_of_current();
-	if (!taint)
-		return 0;
-	key = (__u64)inode;
-	pt = bpf_map_lookup_elem(&af_pipes, &key);
-	if (pt) {
-		if ((pt->taint & taint) != taint)
-			__sync_fetch_and_or(&pt->taint, taint);
-		return 0;
-	}
-	npt.taint = taint;
-	npt.from = bpf_get_current_pid_tgid() >> 32;
-	bpf_map_update_elem(&af_pipes, &key, &npt, BPF_NOEXIST);
+	if (taint)
+		af_pipe_mark((__u64)inode, taint);
 	return 0;
 }

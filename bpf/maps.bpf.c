@@ -57,26 +57,11 @@ __noinline int af_confined_g(__u32 what, __u64 detail, int err)
 
 __noinline int af_splice_mark_g(__u32 taint)
 {
-	struct pipe_taint pt = { .taint = taint, .from = bpf_get_current_pid_tgid() >> 32 }, *old;
-	__u64 *pipe, key;
+	__u64 *pipe = bpf_task_storage_get(&af_splicing, bpf_get_current_task_btf(), 0, 0);
 
-	pipe = bpf_task_storage_get(&af_splicing, bpf_get_current_task_btf(), 0, 0);
 	if (!pipe || !*pipe)
 		return 0;
-	key = *pipe;
-	old = bpf_map_lookup_elem(&af_pipes, &key);
-	if (old) {
-		__sync_fetch_and_or(&old->taint, taint);
-		old->from = pt.from;
-		return 0;
-	}
-	if (!bpf_map_update_elem(&af_pipes, &key, &pt, BPF_NOEXIST))
-		return 0;
-	old = bpf_map_lookup_elem(&af_pipes, &key); /* made meanwhile by another CPU */
-	if (!old)
-		return -ENOMEM;
-	__sync_fetch_and_or(&old->taint, taint);
-	return 0;
+	return af_pipe_mark(*pipe, taint);
 }
 
 #ifdef AF_TEST_VARIANT
