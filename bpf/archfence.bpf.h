@@ -391,21 +391,6 @@ struct count_ctx {
 	__u32 op, action;
 };
 
-/* Count the lowest label left; bpf_loop's callback, verified once. */
-static long count_label(__u32 i, void *data)
-{
-	struct count_ctx *cc = data;
-	__u32 l = (cc->m & -cc->m) - 1;
-
-	/* the lowest bit's index: the bits below it, counted without branches */
-	l = l - ((l >> 1) & 0x55555555);
-	l = (l & 0x33333333) + ((l >> 2) & 0x33333333);
-	l = (((l + (l >> 4)) & 0x0f0f0f0f) * 0x01010101) >> 24;
-	af_count(AF_CNT_LABEL(l & 31, cc->op, cc->action), 1);
-	cc->m &= cc->m - 1;
-	return 0;
-}
-
 /* The number of bits set in v, without branches. */
 static __always_inline __u32 af_popcount(__u32 v)
 {
@@ -414,11 +399,22 @@ static __always_inline __u32 af_popcount(__u32 v)
 	return (((v + (v >> 4)) & 0x0f0f0f0f) * 0x01010101) >> 24;
 }
 
+/* Count the lowest label left; bpf_loop's callback, verified once. */
+static long count_label(__u32 i, void *data)
+{
+	struct count_ctx *cc = data;
+	/* the lowest bit's index: the bits below it */
+	__u32 l = af_popcount((cc->m & -cc->m) - 1);
+
+	af_count(AF_CNT_LABEL(l & 31, cc->op, cc->action), 1);
+	cc->m &= cc->m - 1;
+	return 0;
+}
+
 /* One decision: into the totals and the per-label counters, one per label present. */
 static __always_inline void af_count_decision(__u32 op, __u32 action, __u32 labels)
 {
 	struct count_ctx cc = { .m = labels, .op = op, .action = action };
-	__u32 n = labels;
 
 	af_count(AF_CNT_INDEX(op, action), 1);
 	if (!labels)
@@ -428,10 +424,7 @@ static __always_inline void af_count_decision(__u32 op, __u32 action, __u32 labe
 		af_count(AF_CNT_LABEL(af_popcount(labels - 1) & 31, op & (AF_OP_COUNT - 1), action & 3), 1);
 		return;
 	}
-	n = n - ((n >> 1) & 0x55555555);
-	n = (n & 0x33333333) + ((n >> 2) & 0x33333333);
-	n = (((n + (n >> 4)) & 0x0f0f0f0f) * 0x01010101) >> 24;
-	bpf_loop(n & 63, count_label, &cc, 0);
+	bpf_loop(af_popcount(labels) & 63, count_label, &cc, 0);
 }
 
 /*

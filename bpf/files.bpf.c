@@ -777,9 +777,7 @@ static __noinline int check_attr_write(struct af_ctx *c, struct dentry *d)
 	return carry_labels(c, inode, d, taint, labels) ? -EACCES : 0;
 }
 
-SEC("lsm/inode_setxattr")
-int BPF_PROG(af_inode_setxattr, struct user_namespace *userns, struct dentry *dentry,
-	     const char *name, const void *value, size_t size, int xflags, int ret)
+static __always_inline int attr_write(struct dentry *dentry, int ret)
 {
 	struct af_ctx c;
 
@@ -790,18 +788,19 @@ int BPF_PROG(af_inode_setxattr, struct user_namespace *userns, struct dentry *de
 	return check_attr_write(&c, dentry);
 }
 
+SEC("lsm/inode_setxattr")
+int BPF_PROG(af_inode_setxattr, struct user_namespace *userns, struct dentry *dentry,
+	     const char *name, const void *value, size_t size, int xflags, int ret)
+{
+	return attr_write(dentry, ret);
+}
+
 /* Linux 6.2 on: setfacl comes here, not to inode_setxattr. */
 SEC("lsm/inode_set_acl")
 int BPF_PROG(af_inode_set_acl, void *idmap, struct dentry *dentry, const char *acl_name,
 	     void *kacl, int ret)
 {
-	struct af_ctx c;
-
-	if (ret)
-		return ret;
-	if (af_ctx_get(&c))
-		return 0; /* no policy in force yet */
-	return check_attr_write(&c, dentry);
+	return attr_write(dentry, ret);
 }
 
 SEC("lsm/inode_remove_acl")
@@ -1062,18 +1061,20 @@ int BPF_PROG(af_inode_free, struct inode *inode)
  * there) is tainted as the data reaches it, before it can do anything with
  * it. Loaded where the kernel's BTF has pipe_read.
  */
+/* The current process takes what tainted writers put in the pipe at key. */
+static __always_inline void taint_from_pipe(__u64 key)
+{
+	struct pipe_taint *pt = bpf_map_lookup_elem(&af_pipes, &key);
+
+	if (pt && pt->taint)
+		af_taint_from(pt->taint, AF_SRC_PIPE, pt->from, 0);
+}
+
 SEC("fexit/pipe_read")
 int BPF_PROG(af_pipe_read_exit, struct kiocb *iocb, struct iov_iter *to, ssize_t ret)
 {
-	struct pipe_taint *pt;
-	__u64 key;
-
-	if (ret <= 0)
-		return 0;
-	key = (__u64)iocb->ki_filp->f_inode;
-	pt = bpf_map_lookup_elem(&af_pipes, &key);
-	if (pt && pt->taint)
-		af_taint_from(pt->taint, AF_SRC_PIPE, pt->from, 0);
+	if (ret > 0)
+		taint_from_pipe((__u64)iocb->ki_filp->f_inode);
 	return 0;
 }
 
@@ -1089,19 +1090,14 @@ SEC("fentry/get_pipe_info")
 int BPF_PROG(af_get_pipe_info, struct file *file, bool for_splice)
 {
 	struct inode *inode = file ? file->f_inode : NULL;
-	struct pipe_taint *pt;
 	__u32 taint;
-	__u64 key;
 
 	if (!inode || (inode->i_mode & S_IFMT) != S_IFIFO)
 		return 0;
-	key = (__u64)inode;
-	pt = bpf_map_lookup_elem(&af_pipes, &key);
-	if (pt && pt->taint)
-		af_taint_from(pt->taint, AF_SRC_PIPE, pt->from, 0);
+	taint_from_pipe((__u64)inode);
 	taint = af_taint_of_current();
 	if (taint)
-		af_pipe_mark(key, taint);
+		af_pipe_mark((__u64)inode, taint);
 	return 0;
 }
 

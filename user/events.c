@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -381,7 +382,7 @@ static void confined_what(const struct af_event *ev, char *buf, size_t len)
 		break;
 	case AF_CONF_NAME:
 		snprintf(buf, len, "%s",
-			 ev->ino == 15 ? "its own name (what ps and /proc/PID/comm show)"
+			 ev->ino == PR_SET_NAME ? "its own name (what ps and /proc/PID/comm show)"
 				       : "names on its memory (what /proc/PID/maps shows)");
 		break;
 	default:
